@@ -1,0 +1,66 @@
+//! Property tests: formatting and parsing round-trip, minor units round-trip, nothing is lost.
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use super::{Amount, Currency, MAX_INTEGER_PART};
+
+fn currency() -> impl Strategy<Value = Currency> {
+    prop_oneof![
+        Just(Currency::EUR),
+        Just(Currency::new("JPY").unwrap()),
+        Just(Currency::new("KWD").unwrap()),
+        Just(Currency::new("CLF").unwrap()),
+        Just(Currency::BTC),
+        Just(Currency::new("KUDOS").unwrap()),
+    ]
+}
+
+fn amount() -> impl Strategy<Value = Amount> {
+    (currency(), 0u64..=MAX_INTEGER_PART).prop_flat_map(|(c, int)| {
+        let max_frac = 10u64.pow(u32::from(c.exponent()));
+        (Just(c), Just(int), 0..max_frac).prop_map(move |(c, int, frac)| {
+            let units = i128::from(int) * i128::from(max_frac) + i128::from(frac);
+            let value = Decimal::from_i128_with_scale(units, u32::from(c.exponent()));
+            Amount::new(value, c).unwrap()
+        })
+    })
+}
+
+proptest! {
+    #[test]
+    fn display_parse_round_trip(a in amount()) {
+        prop_assert_eq!(a.to_string().parse::<Amount>().unwrap(), a);
+        prop_assert_eq!(Amount::parse(&a.to_taler_string()).unwrap(), a);
+        prop_assert_eq!(Amount::parse_in(&a.value_string(), a.currency()).unwrap(), a);
+    }
+
+    #[test]
+    fn minor_units_round_trip(c in currency(), units in 0u64..=u64::MAX / 1000) {
+        match Amount::from_minor_units(units, c) {
+            Ok(a) => prop_assert_eq!(a.to_minor_units().unwrap(), units),
+            // Only refused when the integer part exceeds 2^52.
+            Err(_) => prop_assert!(units / 10u64.pow(u32::from(c.exponent())) > MAX_INTEGER_PART),
+        }
+    }
+
+    #[test]
+    fn no_precision_is_lost(c in currency(), int in 0u64..1_000_000, frac in "[0-9]{1,12}") {
+        let text = format!("{int}.{frac}");
+        let significant = frac.trim_end_matches('0').len();
+        match Amount::parse_in(&text, c) {
+            Ok(a) => {
+                prop_assert!(significant <= usize::from(c.exponent()));
+                // The parsed value is exactly the text's value.
+                prop_assert_eq!(a.value(), text.parse::<Decimal>().unwrap());
+            }
+            Err(_) => prop_assert!(significant > usize::from(c.exponent())),
+        }
+    }
+
+    #[test]
+    fn parsing_garbage_never_panics(s in "\\PC{0,40}") {
+        let _ = Amount::parse(&s);
+        let _ = Amount::parse_in(&s, Currency::EUR);
+    }
+}
