@@ -1,1 +1,72 @@
-//! polypay
+//! # polypay
+//!
+//! One API for many payment backends. This facade crate re-exports [`polypay_core`] (money, the
+//! payment model, the sans-IO [`Backend`] trait, configuration forms, the [`Payment`] facade)
+//! and links the built-in backends, enabled by cargo features (all on by default):
+//!
+//! | feature | kinds |
+//! |---|---|
+//! | `dummy` | `dummy` (test-only, signed, with a bank simulator) |
+//!
+//! ```
+//! use polypay::prelude::*;
+//!
+//! # async fn run() -> polypay::Result<()> {
+//! let registry = Registry::builtin()?;
+//! let config = polypay::config::ConfigFile::from_toml_str(r#"
+//!     [backends.test]
+//!     kind = "dummy"
+//!     normal_return_url = "https://shop.example/return"
+//!     secret = "change me"
+//! "#)?;
+//! let payment = polypay::open(&registry, &config, None)?;
+//! let intent = payment
+//!     .request(&PaymentRequest::new(Amount::parse("EUR:10.00")?).with_order_id("order-1"))
+//!     .await?;
+//! assert!(matches!(intent.action, Action::Redirect { .. }));
+//! # Ok(()) }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(run()).unwrap();
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod demo;
+
+pub use polypay_core::*;
+
+#[cfg(feature = "dummy")]
+pub use polypay_dummy as dummy;
+
+/// The usual imports: the core types and [`RegistryExt`].
+pub mod prelude {
+    pub use crate::RegistryExt;
+    pub use polypay_core::{
+        Action, Adjustment, Amount, Backend, Currency, Error, Incoming, Payment, PaymentIntent,
+        PaymentRequest, PaymentResponse, PaymentStatus, Policy, Registry, StatusQuery,
+    };
+}
+
+/// `Registry::builtin()`: the registry of every backend compiled into this build.
+pub trait RegistryExt: Sized {
+    /// Every built-in backend enabled by cargo features, plus any other crate linked into the
+    /// program that registers one through `inventory`. Duplicate kinds are an error.
+    fn builtin() -> Result<Self>;
+}
+
+impl RegistryExt for Registry {
+    fn builtin() -> Result<Registry> {
+        // A backend crate that no code refers to may be dropped by the linker, and its
+        // `inventory` registration with it: touch each enabled one.
+        #[cfg(feature = "dummy")]
+        polypay_dummy::link();
+        Registry::from_inventory()
+    }
+}
+
+/// Builds the [`Payment`] of one instance of a configuration file (`name` may be `None` when
+/// the file holds a single instance), with the file's HTTP policy.
+pub fn open(registry: &Registry, config: &config::ConfigFile, name: Option<&str>) -> Result<Payment> {
+    let instance = config.instance(name)?;
+    let backend = registry.build(&instance.kind, &instance.params)?;
+    Ok(Payment::new(backend).with_policy(config.policy()))
+}

@@ -1,1 +1,4 @@
-fn main() {}
+//! The `polypay` command.
+fn main() -> std::process::ExitCode {
+    polypay::cli::main()
+}

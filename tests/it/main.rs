@@ -1,1 +1,6 @@
+//! polypay's integration tests: one binary, one module per area.
 
+mod cli;
+mod demo;
+mod library;
+mod support;

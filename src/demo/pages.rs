@@ -1,0 +1,173 @@
+//! The shop's pages (maud escapes every value).
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::Shop;
+use super::handlers::PRODUCTS;
+use super::store::Order;
+use crate::{Action, Operation, PaymentStatus};
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}\
+nav a{margin-right:1rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}\
+.status{font-weight:bold}.paid,.accepted{color:#17692e}.denied,.cancelled,.error,.expired{color:#a01818}.waiting,.received{color:#8a6100}\
+.unverified{color:#a01818;font-style:italic}fieldset{margin:1rem 0}button{padding:.4rem 1rem;margin:.2rem}.error{color:#a01818}";
+
+fn layout(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — polypay demo shop" }
+                style { (STYLE) }
+            }
+            body {
+                nav { a href="/" { "Shop" } a href="/orders" { "Orders" } }
+                h1 { (title) }
+                (body)
+            }
+        }
+    }
+    .into_string()
+}
+
+fn status_badge(status: PaymentStatus, verified: bool) -> Markup {
+    html! {
+        span class={ "status " (status.as_str()) } data-status=(status.as_str()) { (status.as_str()) }
+        @if !verified { " " span class="unverified" { "(not verified)" } }
+    }
+}
+
+pub(super) fn home(shop: &Shop) -> String {
+    layout(
+        "polypay demo shop",
+        html! {
+            p { "A tiny shop showing a complete polypay integration. Pick a product and a way to pay." }
+            form method="post" action="/orders" id="buy" {
+                fieldset {
+                    legend { "Product" }
+                    @for (i, (name, price)) in PRODUCTS.iter().enumerate() {
+                        label { input type="radio" name="product" value=(i) checked[i == 0]; " " (name) " — " (price) " EUR" } br;
+                    }
+                }
+                fieldset {
+                    legend { "Pay with" }
+                    @for (i, inst) in shop.instances.iter().enumerate() {
+                        label {
+                            input type="radio" name="instance" value=(inst.name) checked[i == 0];
+                            " " (inst.name) " (" (inst.description.caption) ")"
+                        } br;
+                    }
+                }
+                label { "E-mail " input type="email" name="email" placeholder="buyer@example.com"; } br;
+                label { input type="checkbox" name="manual_validation" value="1"; " Authorise only (capture later from the order page)" }
+                p { button type="submit" id="pay" { "Pay" } }
+            }
+        },
+    )
+}
+
+pub(super) fn orders(orders: &[Order]) -> String {
+    layout(
+        "Orders",
+        html! {
+            @if orders.is_empty() { p { "No order yet." } }
+            @else {
+                table id="orders" {
+                    tr { th { "#" } th { "Product" } th { "Amount" } th { "Paid with" } th { "Status" } th { "Verified" } }
+                    @for o in orders {
+                        tr data-order=(o.id) {
+                            td { a href={ "/orders/" (o.id) } { (o.id) } }
+                            td { (o.product) }
+                            td { (o.amount) }
+                            td { (o.instance) }
+                            td { (status_badge(o.status, true)) }
+                            td class="verified" { @if o.verified { "yes" } @else { "no" } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub(super) fn order(shop: &Shop, o: &Order) -> String {
+    let caps = shop.instance(&o.instance).map(|i| i.description.capabilities.clone());
+    let can = |op: Operation| caps.as_ref().is_some_and(|c| c.supports(op));
+    layout(
+        &format!("Order {}", o.id),
+        html! {
+            p { (o.product) " — " (o.amount) " — paid with " (o.instance) }
+            p id="order-status" { "Status: " (status_badge(o.status, o.verified)) }
+            @if let Some(t) = &o.transaction_id { p { "Transaction: " code { (t) } } }
+            h2 { "Actions" }
+            @if can(Operation::Validate) && o.status == PaymentStatus::Accepted {
+                form method="post" action={ "/orders/" (o.id) "/validate" } {
+                    input type="text" name="amount" value=(o.amount.value_string()) size="8";
+                    button type="submit" id="validate" { "Validate (capture)" }
+                }
+            }
+            @if can(Operation::Cancel) && matches!(o.status, PaymentStatus::Accepted | PaymentStatus::Waiting) {
+                form method="post" action={ "/orders/" (o.id) "/cancel" } { button type="submit" id="cancel" { "Cancel" } }
+            }
+            @if can(Operation::Refund) && matches!(o.status, PaymentStatus::Paid | PaymentStatus::Refunded) {
+                form method="post" action={ "/orders/" (o.id) "/refund" } {
+                    input type="text" name="amount" value=(o.amount.value_string()) size="8";
+                    button type="submit" id="refund" { "Refund" }
+                }
+            }
+            @if can(Operation::Status) {
+                form method="post" action={ "/orders/" (o.id) "/status" } { button type="submit" id="refresh" { "Ask the bank" } }
+            }
+            h2 { "History" }
+            table id="history" {
+                tr { th { "When" } th { "From" } th { "Status" } th { "Details" } }
+                @for e in &o.history {
+                    tr { td { (e.at.strftime("%H:%M:%S")) } td { (e.source) } td { (status_badge(e.status, e.verified || e.source == "shop" || e.source == "request")) } td { (e.note) } }
+                }
+            }
+        },
+    )
+}
+
+pub(super) fn pay_with(_shop: &Shop, id: u64, action: &Action) -> String {
+    layout(
+        &format!("Pay order {id}"),
+        html! {
+            (maud::PreEscaped(action.to_html()))
+            p { a href={ "/orders/" (id) } { "See the order" } }
+        },
+    )
+}
+
+#[cfg(feature = "dummy")]
+pub(super) fn bank_page(page: &polypay_dummy::PaymentPage, request_url: &str) -> String {
+    let outcomes = [
+        ("paid", "Pay"),
+        ("denied", "Refuse (card declined)"),
+        ("cancelled", "Cancel the payment"),
+        ("waiting", "Leave it pending"),
+        ("accepted", "Authorise only"),
+        ("error", "Fail with an error"),
+    ];
+    layout(
+        "Dummy bank",
+        html! {
+            p { "This is the dummy bank: it signs its answers like a real bank, so the shop can verify them." }
+            p { "Merchant: " strong { (page.origin) } }
+            p id="amount" { "Amount: " strong { (page.amount) } }
+            p { "Transaction: " code { (page.transaction_id) } }
+            form method="post" action="/dummy-bank/answer" {
+                input type="hidden" name="request" value=(request_url);
+                @for (value, label) in outcomes {
+                    button type="submit" name="outcome" value=(value) id={ "outcome-" (value) } { (label) }
+                }
+            }
+        },
+    )
+}
+
+pub(super) fn error_page(title: &str, message: &str) -> String {
+    layout(title, html! { p class="error" { (message) } p { a href="/" { "Back to the shop" } } })
+}

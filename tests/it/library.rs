@@ -1,0 +1,38 @@
+//! The library used from Rust, as the README's quick start shows, and the dummy backend through
+//! the conformance suite of `polypay_core::testkit`.
+
+use polypay::dummy::{Outcome, Simulator};
+use polypay::prelude::*;
+use polypay::{Secret, Timestamp};
+
+#[tokio::test]
+async fn quick_start_flow() -> polypay::Result<()> {
+    let registry = Registry::builtin()?;
+    assert!(registry.kinds().contains(&"dummy".to_string()));
+    let config = polypay::config::ConfigFile::from_toml_str(
+        r#"
+        [backends.test]
+        kind = "dummy"
+        normal_return_url = "https://shop.example/return"
+        secret = "quick-start-secret"
+        "#,
+    )?;
+    let payment = polypay::open(&registry, &config, None)?;
+    let amount = Amount::parse("EUR:10.00")?;
+    let intent = payment.request(&PaymentRequest::new(amount).with_order_id("order-1")).await?;
+
+    // The bank answers (simulated): the response is verified and matches the request.
+    let sim = Simulator::new(Some(Secret::new("quick-start-secret")));
+    let incoming = sim.complete(&intent, Outcome::Paid, Timestamp::now())?;
+    let response = payment.response(&incoming).await?;
+    assert!(response.is_paid());
+    response.check(&amount, &intent.transaction_id)?;
+    Ok(())
+}
+
+#[test]
+fn unknown_backends_are_named() {
+    let registry = Registry::builtin().unwrap();
+    let err = registry.build("nope", &serde_json::Map::new()).err().unwrap();
+    assert!(err.to_string().contains("available: dummy"), "{err}");
+}

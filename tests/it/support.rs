@@ -1,0 +1,57 @@
+//! Shared helpers: temporary configuration files and running the `polypay` binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A temporary directory holding test files; removed on drop.
+pub struct Files {
+    dir: tempfile::TempDir,
+}
+
+impl Files {
+    pub fn new() -> Files {
+        Files { dir: tempfile::tempdir().expect("temporary directory") }
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write test file");
+        path
+    }
+}
+
+/// The configuration of a dummy instance used across tests.
+pub const DUMMY_SECRET: &str = "integration-test-secret-7f3a";
+
+pub fn dummy_config() -> String {
+    format!(
+        "[backends.shop]\nkind = \"dummy\"\nnormal_return_url = \"https://shop.example/return\"\n\
+         automatic_return_url = \"https://shop.example/notify\"\nsecret = \"{DUMMY_SECRET}\"\n"
+    )
+}
+
+/// Runs `polypay ARGS` and returns its output.
+pub fn polypay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polypay"))
+        .args(args)
+        .env_remove("POLYPAY_LOG")
+        .output()
+        .expect("run polypay")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `polypay ARGS --json`, asserts success, parses stdout.
+pub fn polypay_json(args: &[&str]) -> serde_json::Value {
+    let mut all: Vec<&str> = args.to_vec();
+    all.push("--json");
+    let out = polypay(&all);
+    assert!(out.status.success(), "polypay {args:?} failed: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+}
