@@ -39,6 +39,7 @@ pub mod testkit;
 pub use adjustment::{Adjustment, StatusQuery};
 pub use backend::{Backend, Context, Exchange, Step};
 pub use capabilities::{AmountLimit, Capabilities};
+pub use config::{ConfigFile, InstanceConfig, Instances};
 #[cfg(feature = "client")]
 pub use client::{BoxFuture, HttpExecutor, Payment, Policy, ReqwestExecutor};
 pub use describe::{Choice, Description, NoTransactionFields, ParamKind, Parameter, Scope, parse_config};

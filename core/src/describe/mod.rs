@@ -16,7 +16,10 @@
 //! Plugins hand over the same JSON Schema ([`Description::from_schemas`]), so every generator
 //! works for them too.
 
+#[cfg(test)]
+mod fixture;
 mod html;
+mod parse;
 mod schema;
 mod template;
 mod validate;
@@ -25,7 +28,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Capabilities;
 
-pub use validate::parse_config;
+pub use parse::parse_config;
+pub(crate) use validate::suggest;
 
 /// Whether a parameter belongs to the backend configuration or to each transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
