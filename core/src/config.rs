@@ -3,6 +3,9 @@
 //! ```toml
 //! production = false          # optional; true refuses test-only backends
 //!
+//! [http]                      # optional transport settings, see HttpSettings
+//! allow_http = false
+//!
 //! [backends.cards]
 //! kind = "systempayv2"
 //! vads_site_id = "12345678"
@@ -35,6 +38,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+mod http;
+
+pub use http::HttpSettings;
+
 use crate::describe::suggest;
 use crate::{Backend, ConfigErrors, Error, FieldError, Registry, Result};
 
@@ -46,6 +53,8 @@ pub struct ConfigFile {
     pub production: bool,
     /// The backend instances, in file order.
     pub instances: Vec<InstanceConfig>,
+    /// Transport settings (`[http]`).
+    pub http: HttpSettings,
 }
 
 /// One named backend instance (`[backends.NAME]`).
@@ -171,6 +180,7 @@ impl ConfigFile {
             match (key.as_str(), value) {
                 ("production", toml::Value::Boolean(b)) => file.production = *b,
                 ("production", _) => errors.push("production", "must be true or false"),
+                ("http", v) => file.http = HttpSettings::parse(v, &mut errors),
                 ("backends", toml::Value::Table(backends)) => {
                     for (name, instance) in backends {
                         if let Some(i) = parse_instance(name, instance, &mut errors) {
@@ -183,10 +193,10 @@ impl ConfigFile {
                     "must be a table of backend instances: write [backends.NAME] then kind = \"...\"",
                 ),
                 (other, _) => {
-                    let hint = suggest(other, ["production", "backends"])
+                    let hint = suggest(other, ["production", "http", "backends"])
                         .map(|k| format!(" (did you mean {k}?)"))
                         .unwrap_or_default();
-                    errors.push(other, format!("unknown key{hint}; a configuration holds production and [backends.NAME] tables"));
+                    errors.push(other, format!("unknown key{hint}; a configuration holds production, [http] and [backends.NAME] tables"));
                 }
             }
         }
@@ -222,6 +232,12 @@ impl ConfigFile {
             )),
             other => other,
         })
+    }
+
+    /// The HTTP executor policy of the `[http]` table.
+    #[cfg(feature = "client")]
+    pub fn policy(&self) -> crate::Policy {
+        self.http.policy()
     }
 
     /// The instance names, in file order.
@@ -267,6 +283,7 @@ impl ConfigFile {
         if self.production {
             out.push_str("production = true\n\n");
         }
+        out.push_str(&self.http.to_toml());
         let blocks: Vec<String> = self.instances.iter().map(InstanceConfig::to_toml).collect();
         out.push_str(&blocks.join("\n"));
         if self.instances.is_empty() {

@@ -107,7 +107,7 @@ pub(super) fn check_config(registry: &Registry, file: &Path, json: bool) -> Resu
             "errors": errors.0,
         }))?;
     } else if errors.is_empty() {
-        let n = config.as_ref().map(|c| c.instances().len()).unwrap_or(0);
+        let n = config.as_ref().map(|c| c.instances.len()).unwrap_or(0);
         println!("{}: valid ({n} backend instance{})", file.display(), if n == 1 { "" } else { "s" });
     } else {
         eprintln!("{}: {errors}", file.display());

@@ -61,7 +61,7 @@ impl Shop {
         let policy: Policy = config.policy();
         let mut instances = Vec::new();
         let mut bank = bank::Bank::default();
-        for inst in config.instances() {
+        for inst in &config.instances {
             let backend = registry.build(&inst.kind, &inst.params)?;
             bank.add_instance(&inst.kind, &inst.params);
             instances.push(ShopInstance {

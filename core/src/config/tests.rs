@@ -183,7 +183,7 @@ fn structure_errors_all_at_once() {
     assert_eq!(
         config_errors(ConfigFile::from_toml_str(text)),
         [
-            "productoin: unknown key (did you mean production?); a configuration holds production and [backends.NAME] tables",
+            "productoin: unknown key (did you mean production?); a configuration holds production, [http] and [backends.NAME] tables",
             "production: must be true or false",
             "backends.bad: must be a table: write [backends.bad] then kind = \"...\"",
             "backends.nokind.kind: is required (the backend kind, such as kind = \"dummy\")",
@@ -357,6 +357,7 @@ fn written_back_as_toml_unchanged() {
     let file = ConfigFile {
         production: true,
         instances: vec![instance, InstanceConfig::new("b", "sandbox", Map::new())],
+        http: Default::default(),
     };
     let text = file.to_toml();
     let back = ConfigFile::from_toml_str(&text).unwrap();
@@ -407,4 +408,29 @@ fn load_from_a_file() {
         missing[0].starts_with("cannot read the configuration file"),
         "{missing:?}"
     );
+}
+
+#[test]
+fn http_table_sets_the_policy() {
+    let file = ConfigFile::from_toml_str(
+        "[http]\nallow_http = true\ntimeout_seconds = 5\nretries = 0\n[backends.a]\nkind = \"x\"\n",
+    )
+    .unwrap();
+    assert!(file.http.allow_http);
+    assert_eq!(file.http.timeout_seconds, Some(5));
+    #[cfg(feature = "client")]
+    {
+        let p = file.policy();
+        assert!(p.allow_http);
+        assert_eq!(p.timeout, std::time::Duration::from_secs(5));
+        assert_eq!(p.retries, 0);
+    }
+    let round = ConfigFile::from_toml_str(&file.to_toml()).unwrap();
+    assert_eq!(round.http, file.http);
+
+    let err = ConfigFile::from_toml_str("[http]\nallow_htp = true\ntimeout_seconds = -1\n[backends.a]\nkind = \"x\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("http.allow_htp") && err.contains("did you mean allow_http"), "{err}");
+    assert!(err.contains("http.timeout_seconds"), "{err}");
 }
