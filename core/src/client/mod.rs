@@ -1,99 +1,49 @@
 //! The application-side facade: [`Payment`] runs a backend's sans-IO steps with an HTTP
 //! executor (reqwest over rustls by default) under a transport [`Policy`].
+//!
+//! Who does what: the facade checks capabilities and inputs before the backend is called,
+//! bounds the number of exchanges per operation and retries idempotent requests
+//! (`retry.rs`); the executor performs one exchange under the policy's scheme, timeout and
+//! size rules (`executor.rs`); traces never show a secret (`redact.rs`).
 
 mod executor;
+mod policy;
+mod redact;
+mod retry;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+
+use tracing::Instrument;
 
 use crate::{
-    Adjustment, Backend, Context, Error, Exchange, HttpRequest, HttpResponse, Incoming,
-    Operation, PaymentIntent, PaymentRequest, PaymentResponse, Result, StatusQuery, Step,
-    Timestamp,
+    Adjustment, Backend, Context, Error, Exchange, HttpRequest, HttpResponse, Incoming, Operation,
+    PaymentIntent, PaymentRequest, PaymentResponse, Result, StatusQuery, Step, Timestamp,
 };
 
 pub use executor::ReqwestExecutor;
+pub use policy::Policy;
 
 /// A boxed future, as [`HttpExecutor`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Performs the HTTP requests backends ask for.
+/// Performs the HTTP requests backends ask for: one exchange per call.
+///
+/// An implementation applies the [`Policy`]'s scheme, timeout and size rules and follows no
+/// redirect; it does not retry ([`Payment`] does, for idempotent requests only).
+/// [`ReqwestExecutor`] is the production one; tests may plug in their own.
 pub trait HttpExecutor: Send + Sync {
-    /// Sends `request` under `policy` and returns the answer (any status), or a transport error.
+    /// Sends `request` under `policy` and returns the answer, whatever its status (a 3xx, a
+    /// 4xx or a 5xx goes back to the backend), or an error: [`Error::Transport`] when the
+    /// network failed, [`Error::Malformed`] when the answer is too large or cut short.
     fn execute<'a>(
         &'a self,
         request: HttpRequest,
         policy: &'a Policy,
     ) -> BoxFuture<'a, Result<HttpResponse>>;
-}
-
-/// Transport rules applied to every request a backend asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Policy {
-    /// Allow plain `http://` URLs (local test servers only). Off by default: HTTPS only.
-    pub allow_http: bool,
-    /// Time to establish a connection.
-    pub connect_timeout: Duration,
-    /// Time for the whole exchange (a long poll adds its own `extra_timeout`).
-    pub timeout: Duration,
-    /// Largest response body accepted, in bytes.
-    pub max_body_bytes: usize,
-    /// Most HTTP exchanges one operation may need.
-    pub max_steps: usize,
-    /// Retries of idempotent requests after a retryable failure (non-idempotent: never).
-    pub retries: u32,
-    /// Pause before the first retry (doubled each time).
-    pub retry_backoff: Duration,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            allow_http: false,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            max_body_bytes: 1 << 20,
-            max_steps: crate::driver::DEFAULT_MAX_STEPS,
-            retries: 2,
-            retry_backoff: Duration::from_millis(200),
-        }
-    }
-}
-
-impl Policy {
-    /// Allows plain HTTP (for local test servers).
-    pub fn allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
-        self
-    }
-    /// Sets the total timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-    /// Sets the connect timeout.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-    /// Sets the response size limit.
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = bytes;
-        self
-    }
-    /// Sets the number of retries of idempotent requests.
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.retries = retries;
-        self
-    }
-    /// Sets the bound on exchanges per operation.
-    pub fn max_steps(mut self, steps: usize) -> Self {
-        self.max_steps = steps;
-        self
-    }
 }
 
 type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -126,7 +76,9 @@ impl std::fmt::Debug for Payment {
 }
 
 impl Payment {
-    /// A facade over `backend` with the default policy and the reqwest executor.
+    /// A facade over `backend` with the default policy (HTTPS only) and a new
+    /// [`ReqwestExecutor`]. Applications with several backends share one executor (one
+    /// connection pool) through [`Payment::with_executor`].
     pub fn new(backend: Arc<dyn Backend>) -> Payment {
         Payment {
             backend,
@@ -148,7 +100,7 @@ impl Payment {
         self
     }
 
-    /// Replaces the clock (tests fix the time).
+    /// Replaces the clock that gives backends [`Context::now`] (tests fix the time).
     pub fn with_clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Payment {
         self.clock = Arc::new(clock);
         self
@@ -164,6 +116,13 @@ impl Payment {
         &self.policy
     }
 
+    /// The HTTP executor.
+    pub fn executor(&self) -> &Arc<dyn HttpExecutor> {
+        &self.executor
+    }
+
+    /// Fails with [`Error::Unsupported`] unless the backend advertises `op`, so an
+    /// unsupported operation never reaches the backend.
     fn check(&self, op: Operation) -> Result<()> {
         if self.backend.capabilities().supports(op) {
             Ok(())
@@ -172,96 +131,107 @@ impl Payment {
         }
     }
 
-    /// Starts a payment. The amount is checked against the backend's advertised limits first.
+    /// Starts a payment. The amount is checked against the backend's advertised currencies
+    /// and limits, and the customer's e-mail is required when the backend says so, before the
+    /// backend is called.
     pub async fn request(&self, req: &PaymentRequest) -> Result<PaymentIntent> {
         self.check(Operation::Request)?;
         let caps = self.backend.capabilities();
         caps.check_amount(&req.amount)?;
-        if caps.email_required && req.customer.email.as_deref().is_none_or(str::is_empty) {
+        if caps.email_required
+            && req
+                .customer
+                .email
+                .as_deref()
+                .is_none_or(|e| e.trim().is_empty())
+        {
             return Err(Error::invalid_input(format!(
                 "the {} backend requires the customer's e-mail",
                 self.backend.kind()
             )));
         }
-        self.drive(|b, cx| b.request(req, cx)).await
+        self.drive(Operation::Request, |b, cx| b.request(req, cx))
+            .await
     }
 
     /// Handles a return or a notification.
     pub async fn response(&self, incoming: &Incoming) -> Result<PaymentResponse> {
         self.check(Operation::Response)?;
-        self.drive(|b, cx| b.response(incoming, cx)).await
+        self.drive(Operation::Response, |b, cx| b.response(incoming, cx))
+            .await
     }
 
     /// Cancels an authorisation or an unpaid payment.
     pub async fn cancel(&self, op: &Adjustment) -> Result<PaymentResponse> {
         self.check(Operation::Cancel)?;
-        self.drive(|b, cx| b.cancel(op, cx)).await
+        self.drive(Operation::Cancel, |b, cx| b.cancel(op, cx))
+            .await
     }
 
     /// Captures an authorisation.
     pub async fn validate(&self, op: &Adjustment) -> Result<PaymentResponse> {
         self.check(Operation::Validate)?;
-        self.drive(|b, cx| b.validate(op, cx)).await
+        self.drive(Operation::Validate, |b, cx| b.validate(op, cx))
+            .await
     }
 
     /// Gives money back.
     pub async fn refund(&self, op: &Adjustment) -> Result<PaymentResponse> {
         self.check(Operation::Refund)?;
-        self.drive(|b, cx| b.refund(op, cx)).await
+        self.drive(Operation::Refund, |b, cx| b.refund(op, cx))
+            .await
     }
 
     /// Asks where a payment stands.
     pub async fn status(&self, query: &StatusQuery) -> Result<PaymentResponse> {
         self.check(Operation::Status)?;
-        self.drive(|b, cx| b.status(query, cx)).await
+        self.drive(Operation::Status, |b, cx| b.status(query, cx))
+            .await
     }
 
+    /// Runs `op` step by step: at most `policy.max_steps` exchanges, each sent with retries.
     async fn drive<T>(
         &self,
+        operation: Operation,
         op: impl Fn(&dyn Backend, Context<'_>) -> Result<Step<T>>,
     ) -> Result<T> {
-        let cx = Context::new((self.clock)());
-        let mut exchange: Option<Exchange> = None;
-        for _ in 0..=self.policy.max_steps {
-            let step = match &exchange {
-                None => op(self.backend.as_ref(), cx)?,
-                Some(ex) => op(self.backend.as_ref(), cx.with_prior(ex))?,
-            };
-            match step {
-                Step::Done(t) => return Ok(t),
-                Step::Http { request, state } => {
-                    let response = self.execute(request).await?;
-                    exchange = Some(Exchange { state, response });
+        let span = tracing::debug_span!(
+            "polypay",
+            backend = self.backend.kind(),
+            operation = operation.as_str()
+        );
+        async {
+            // One context per operation: the same time and entropy at every step.
+            let cx = Context::new((self.clock)());
+            let mut exchange: Option<Exchange> = None;
+            let mut exchanges = 0usize;
+            loop {
+                let step = match &exchange {
+                    None => op(self.backend.as_ref(), cx)?,
+                    Some(ex) => op(self.backend.as_ref(), cx.with_prior(ex))?,
+                };
+                let (request, state) = match step {
+                    Step::Done(t) => return Ok(t),
+                    Step::Http { request, state } => (request, state),
+                };
+                if exchanges >= self.policy.max_steps {
+                    return Err(Error::Provider {
+                        status: None,
+                        code: None,
+                        message: format!(
+                            "the {} backend did not finish {operation} within {} HTTP \
+                             exchanges (Policy::max_steps)",
+                            self.backend.kind(),
+                            self.policy.max_steps
+                        ),
+                    });
                 }
+                exchanges += 1;
+                let response = retry::send(self.executor.as_ref(), request, &self.policy).await?;
+                exchange = Some(Exchange { state, response });
             }
         }
-        Err(Error::Provider {
-            status: None,
-            code: None,
-            message: format!(
-                "the {} backend did not finish within {} HTTP exchanges",
-                self.backend.kind(),
-                self.policy.max_steps
-            ),
-        })
-    }
-
-    /// Sends one request, retrying idempotent ones after retryable failures.
-    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
-        let mut attempt = 0u32;
-        let mut backoff = self.policy.retry_backoff;
-        loop {
-            let result = self.executor.execute(request.clone(), &self.policy).await;
-            let retry = match &result {
-                Err(e) => e.is_retryable(),
-                Ok(resp) => resp.status >= 500 || resp.status == 429,
-            };
-            if !retry || !request.idempotent || attempt >= self.policy.retries {
-                return result;
-            }
-            attempt += 1;
-            tokio::time::sleep(backoff).await;
-            backoff = backoff.saturating_mul(2);
-        }
+        .instrument(span)
+        .await
     }
 }

@@ -314,6 +314,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)] // a table of (input, predicate) pairs reads best inline
     fn rejected_forms_with_clear_errors() {
         let cases: &[(&str, fn(&AmountError) -> bool)] = &[
             ("-1", |e| matches!(e, AmountError::Negative { .. })),
