@@ -65,7 +65,11 @@ impl RegistryExt for Registry {
 
 /// Builds the [`Payment`] of one instance of a configuration file (`name` may be `None` when
 /// the file holds a single instance), with the file's HTTP policy.
-pub fn open(registry: &Registry, config: &config::ConfigFile, name: Option<&str>) -> Result<Payment> {
+pub fn open(
+    registry: &Registry,
+    config: &config::ConfigFile,
+    name: Option<&str>,
+) -> Result<Payment> {
     let instance = config.instance(name)?;
     let backend = registry.build(&instance.kind, &instance.params)?;
     Ok(Payment::new(backend).with_policy(config.policy()))

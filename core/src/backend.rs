@@ -10,8 +10,8 @@
 //! long poll costs the host one pending future, not a thread.
 
 use crate::{
-    Adjustment, Capabilities, Error, HttpRequest, HttpResponse, Incoming, Operation,
-    PaymentIntent, PaymentRequest, PaymentResponse, Result, StatusQuery, Timestamp,
+    Adjustment, Capabilities, Error, HttpRequest, HttpResponse, Incoming, Operation, PaymentIntent,
+    PaymentRequest, PaymentResponse, Result, StatusQuery, Timestamp,
 };
 
 /// One step of an operation.

@@ -120,9 +120,18 @@ mod tests {
             min: Some(Amount::parse("EUR:1.00").unwrap()),
             max: Some(Amount::parse("EUR:9999.99").unwrap()),
         }];
-        assert!(caps.check_amount(&Amount::parse("EUR:1.00").unwrap()).is_ok());
-        assert!(caps.check_amount(&Amount::parse("EUR:0.99").unwrap()).is_err());
-        assert!(caps.check_amount(&Amount::parse("EUR:10000").unwrap()).is_err());
+        assert!(
+            caps.check_amount(&Amount::parse("EUR:1.00").unwrap())
+                .is_ok()
+        );
+        assert!(
+            caps.check_amount(&Amount::parse("EUR:0.99").unwrap())
+                .is_err()
+        );
+        assert!(
+            caps.check_amount(&Amount::parse("EUR:10000").unwrap())
+                .is_err()
+        );
         assert!(caps.check_amount(&Amount::parse("USD:5").unwrap()).is_err());
         assert!(caps.check_amount(&Amount::parse("EUR:0").unwrap()).is_err());
     }

@@ -31,13 +31,17 @@ pub enum AmountError {
         text: String,
     },
     /// Not a plain decimal number.
-    #[error("{text:?} is not an amount: write digits with an optional decimal point, such as 10.00")]
+    #[error(
+        "{text:?} is not an amount: write digits with an optional decimal point, such as 10.00"
+    )]
     NotANumber {
         /// The text given.
         text: String,
     },
     /// More fraction digits than the currency has.
-    #[error("the amount {text} has more fraction digits than {currency} allows ({allowed}); polypay never rounds")]
+    #[error(
+        "the amount {text} has more fraction digits than {currency} allows ({allowed}); polypay never rounds"
+    )]
     TooPrecise {
         /// The value.
         text: String,
@@ -146,7 +150,11 @@ impl ConfigErrors {
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "{n} configuration error{}", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} configuration error{}",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  - {e}")?;
         }
@@ -350,7 +358,10 @@ mod tests {
             kind: "nope".into(),
             available: vec!["dummy".into(), "taler".into()],
         };
-        assert_eq!(e.to_string(), "unknown backend kind \"nope\"; available: dummy, taler");
+        assert_eq!(
+            e.to_string(),
+            "unknown backend kind \"nope\"; available: dummy, taler"
+        );
         let mut errs = ConfigErrors::default();
         errs.push("a", "is required");
         errs.push("b", "must be a boolean");
@@ -360,9 +371,29 @@ mod tests {
 
     #[test]
     fn retryable() {
-        assert!(Error::Transport { message: "x".into(), retryable: true }.is_retryable());
-        assert!(Error::Provider { status: Some(503), code: None, message: String::new() }.is_retryable());
-        assert!(!Error::Provider { status: Some(409), code: None, message: String::new() }.is_retryable());
+        assert!(
+            Error::Transport {
+                message: "x".into(),
+                retryable: true
+            }
+            .is_retryable()
+        );
+        assert!(
+            Error::Provider {
+                status: Some(503),
+                code: None,
+                message: String::new()
+            }
+            .is_retryable()
+        );
+        assert!(
+            !Error::Provider {
+                status: Some(409),
+                code: None,
+                message: String::new()
+            }
+            .is_retryable()
+        );
         assert!(!Error::malformed("x").is_retryable());
     }
 }

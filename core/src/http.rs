@@ -126,7 +126,11 @@ impl HttpRequest {
     }
 
     /// Adds a secret header (redacted in `Debug` and traces).
-    pub fn with_sensitive_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with_sensitive_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
         self.headers.push(Header {
             name: name.into(),
             value: value.into(),
@@ -213,7 +217,10 @@ impl HttpResponse {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| {
             let start = String::from_utf8_lossy(&self.body[..self.body.len().min(80)]).into_owned();
-            Error::malformed(format!("expected JSON (HTTP {}): {e}; body starts {start:?}", self.status))
+            Error::malformed(format!(
+                "expected JSON (HTTP {}): {e}; body starts {start:?}",
+                self.status
+            ))
         })
     }
 }

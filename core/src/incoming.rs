@@ -140,7 +140,10 @@ fn decode_pairs(raw: &[u8], what: &str) -> Result<Vec<(String, String)>> {
 }
 
 fn decode_one(raw: &[u8], what: &str) -> Result<String> {
-    let plus_as_space: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let plus_as_space: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     let decoded: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
     String::from_utf8(decoded)
         .map_err(|_| Error::malformed(format!("the {what} is not valid UTF-8 once decoded")))
@@ -162,7 +165,12 @@ mod tests {
             ]
         );
         // A JSON body is not read as a form.
-        let json = Incoming::new("POST", "", vec![("Content-Type".into(), "application/json".into())], "{}");
+        let json = Incoming::new(
+            "POST",
+            "",
+            vec![("Content-Type".into(), "application/json".into())],
+            "{}",
+        );
         assert!(json.body_params().unwrap().is_empty());
     }
 }

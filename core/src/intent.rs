@@ -176,7 +176,10 @@ mod tests {
             url: "https://bank.example/pay?a=1&b=\"x\"".parse().unwrap(),
             method: FormMethod::Post,
             fields: vec![
-                ("vads_x\"><script>alert(1)</script>".into(), "a&b<c>'d\"e".into()),
+                (
+                    "vads_x\"><script>alert(1)</script>".into(),
+                    "a&b<c>'d\"e".into(),
+                ),
                 ("plain".into(), "</form><img src=x onerror=alert(1)>".into()),
             ],
         }
@@ -209,7 +212,13 @@ mod tests {
         assert_eq!(json["type"], "form");
         assert_eq!(json["method"], "POST");
         assert_eq!(json["fields"][1][0], "plain");
-        let uri = Action::Uri { uri: "taler://pay/x/y/".into(), url: None };
-        assert_eq!(serde_json::to_string(&uri).unwrap(), r#"{"type":"uri","uri":"taler://pay/x/y/"}"#);
+        let uri = Action::Uri {
+            uri: "taler://pay/x/y/".into(),
+            url: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&uri).unwrap(),
+            r#"{"type":"uri","uri":"taler://pay/x/y/"}"#
+        );
     }
 }

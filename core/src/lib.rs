@@ -39,10 +39,12 @@ pub mod testkit;
 pub use adjustment::{Adjustment, StatusQuery};
 pub use backend::{Backend, Context, Exchange, Step};
 pub use capabilities::{AmountLimit, Capabilities};
-pub use config::{ConfigFile, InstanceConfig, Instances};
 #[cfg(feature = "client")]
 pub use client::{BoxFuture, HttpExecutor, Payment, Policy, ReqwestExecutor};
-pub use describe::{Choice, Description, NoTransactionFields, ParamKind, Parameter, Scope, parse_config};
+pub use config::{ConfigFile, InstanceConfig, Instances};
+pub use describe::{
+    Choice, Description, NoTransactionFields, ParamKind, Parameter, Scope, parse_config,
+};
 pub use driver::{DEFAULT_MAX_STEPS, drive_sync};
 pub use error::{AmountError, ConfigErrors, Error, ErrorKind, FieldError, Result};
 pub use http::{Header, HttpRequest, HttpResponse, Method};

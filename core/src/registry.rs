@@ -17,7 +17,10 @@ pub trait BackendFactory: Send + Sync {
     fn description(&self) -> Description;
 
     /// Validates `config` (reporting every problem at once) and builds a backend.
-    fn build(&self, config: &serde_json::Map<String, serde_json::Value>) -> Result<Arc<dyn Backend>>;
+    fn build(
+        &self,
+        config: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Arc<dyn Backend>>;
 }
 
 /// A static registration, collected by `inventory` from every linked backend crate.
@@ -54,7 +57,10 @@ impl BackendFactory for StaticFactory {
     fn description(&self) -> Description {
         self.0.description()
     }
-    fn build(&self, config: &serde_json::Map<String, serde_json::Value>) -> Result<Arc<dyn Backend>> {
+    fn build(
+        &self,
+        config: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Arc<dyn Backend>> {
         self.0.build(config)
     }
 }
@@ -112,10 +118,12 @@ impl Registry {
 
     /// The factory of `kind`, or an error listing the available kinds.
     pub fn factory(&self, kind: &str) -> Result<&Arc<dyn BackendFactory>> {
-        self.factories.get(kind).ok_or_else(|| Error::UnknownBackend {
-            kind: kind.to_owned(),
-            available: self.kinds(),
-        })
+        self.factories
+            .get(kind)
+            .ok_or_else(|| Error::UnknownBackend {
+                kind: kind.to_owned(),
+                available: self.kinds(),
+            })
     }
 
     /// The description of `kind`.

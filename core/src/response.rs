@@ -313,10 +313,25 @@ mod tests {
         let mut r = PaymentResponse::verified(PaymentStatus::Paid);
         r.order_id = Some("T".into());
         let ten = Amount::parse("EUR:10").unwrap();
-        assert!(matches!(r.check(&ten, "T"), Err(Error::Integrity { field: "amount", .. })));
+        assert!(matches!(
+            r.check(&ten, "T"),
+            Err(Error::Integrity {
+                field: "amount",
+                ..
+            })
+        ));
         r.amount = Some(Amount::parse("USD:10").unwrap());
-        assert!(matches!(r.check(&ten, "T"), Err(Error::Integrity { field: "currency", .. })));
+        assert!(matches!(
+            r.check(&ten, "T"),
+            Err(Error::Integrity {
+                field: "currency",
+                ..
+            })
+        ));
         let u = PaymentResponse::unverified(PaymentStatus::Paid);
-        assert!(matches!(u.check(&ten, "T"), Err(Error::InvalidSignature { .. })));
+        assert!(matches!(
+            u.check(&ten, "T"),
+            Err(Error::InvalidSignature { .. })
+        ));
     }
 }

@@ -127,7 +127,8 @@ mod tests {
         // SAFETY-free: edition 2024 makes set_var unsafe, so use a variable set by cargo.
         let s: Secret = serde_json::from_str(r#"{"env":"CARGO_PKG_NAME"}"#).unwrap();
         assert_eq!(s.expose(), "polypay-core");
-        let err = serde_json::from_str::<Secret>(r#"{"env":"POLYPAY_SURELY_UNSET_VAR"}"#).unwrap_err();
+        let err =
+            serde_json::from_str::<Secret>(r#"{"env":"POLYPAY_SURELY_UNSET_VAR"}"#).unwrap_err();
         assert!(err.to_string().contains("POLYPAY_SURELY_UNSET_VAR"));
     }
 

@@ -112,7 +112,9 @@ impl fmt::Display for PaymentStatus {
 }
 
 /// The operations a backend may offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Operation {
@@ -170,13 +172,19 @@ mod tests {
             assert_eq!(PaymentStatus::from_name(s.as_str()), Some(s));
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         }
-        assert_eq!(PaymentStatus::from_name("canceled"), Some(PaymentStatus::Cancelled));
+        assert_eq!(
+            PaymentStatus::from_name("canceled"),
+            Some(PaymentStatus::Cancelled)
+        );
         assert_eq!(PaymentStatus::from_name("nope"), None);
     }
 
     #[test]
     fn finality() {
-        let finals: Vec<_> = PaymentStatus::ALL.into_iter().filter(|s| s.is_final()).collect();
+        let finals: Vec<_> = PaymentStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .collect();
         assert_eq!(finals.len(), 6);
     }
 }

@@ -28,15 +28,28 @@ pub(super) fn backends(registry: &Registry, json: bool) -> Result<ExitCode> {
         print_json(&list)?;
     } else {
         for d in &descriptions {
-            let ops: Vec<&str> = d.capabilities.operations.iter().map(|o| o.as_str()).collect();
-            let test = if d.capabilities.test_only { " [test only]" } else { "" };
+            let ops: Vec<&str> = d
+                .capabilities
+                .operations
+                .iter()
+                .map(|o| o.as_str())
+                .collect();
+            let test = if d.capabilities.test_only {
+                " [test only]"
+            } else {
+                ""
+            };
             println!("{:<14} {}{test}  ({})", d.kind, d.caption, ops.join(", "));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn describe(registry: &Registry, kind: &str, format: DescribeFormat) -> Result<ExitCode> {
+pub(super) fn describe(
+    registry: &Registry,
+    kind: &str,
+    format: DescribeFormat,
+) -> Result<ExitCode> {
     let d = registry.describe(kind)?;
     match format {
         DescribeFormat::Text => print!("{}", text(&d)),
@@ -57,9 +70,17 @@ fn text(d: &Description) -> String {
     if let Some(help) = &d.help {
         out.push_str(&format!("{help}\n"));
     }
-    let ops: Vec<&str> = d.capabilities.operations.iter().map(|o| o.as_str()).collect();
+    let ops: Vec<&str> = d
+        .capabilities
+        .operations
+        .iter()
+        .map(|o| o.as_str())
+        .collect();
     out.push_str(&format!("operations: {}\n", ops.join(", ")));
-    for (scope, title) in [(Scope::Global, "configuration"), (Scope::Transaction, "per transaction (--set NAME=VALUE)")] {
+    for (scope, title) in [
+        (Scope::Global, "configuration"),
+        (Scope::Transaction, "per transaction (--set NAME=VALUE)"),
+    ] {
         let params: Vec<_> = d.parameters.iter().filter(|p| p.scope == scope).collect();
         if params.is_empty() {
             continue;
@@ -83,7 +104,12 @@ fn text(d: &Description) -> String {
                 let c: Vec<String> = p.choices.iter().map(|c| c.value.to_string()).collect();
                 flags.push(format!("one of {}", c.join(", ")));
             }
-            out.push_str(&format!("  {:<32} {} [{}]\n", p.name, p.caption, flags.join("; ")));
+            out.push_str(&format!(
+                "  {:<32} {} [{}]\n",
+                p.name,
+                p.caption,
+                flags.join("; ")
+            ));
             if let Some(help) = &p.help {
                 for line in help.lines() {
                     out.push_str(&format!("  {:<32}   {line}\n", ""));
@@ -108,9 +134,17 @@ pub(super) fn check_config(registry: &Registry, file: &Path, json: bool) -> Resu
         }))?;
     } else if errors.is_empty() {
         let n = config.as_ref().map(|c| c.instances.len()).unwrap_or(0);
-        println!("{}: valid ({n} backend instance{})", file.display(), if n == 1 { "" } else { "s" });
+        println!(
+            "{}: valid ({n} backend instance{})",
+            file.display(),
+            if n == 1 { "" } else { "s" }
+        );
     } else {
         eprintln!("{}: {errors}", file.display());
     }
-    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -63,7 +63,9 @@ pub async fn run(cli: Cli) -> crate::Result<ExitCode> {
         Command::Request(a) => ops::request(&registry, a, cli.json).await,
         Command::Response(a) => ops::response(&registry, a, cli.json).await,
         Command::Cancel(a) => ops::adjust(&registry, a, crate::Operation::Cancel, cli.json).await,
-        Command::Validate(a) => ops::adjust(&registry, a, crate::Operation::Validate, cli.json).await,
+        Command::Validate(a) => {
+            ops::adjust(&registry, a, crate::Operation::Validate, cli.json).await
+        }
         Command::Refund(a) => ops::adjust(&registry, a, crate::Operation::Refund, cli.json).await,
         Command::Status(a) => ops::status(&registry, a, cli.json).await,
         Command::Demo { listen, config } => {

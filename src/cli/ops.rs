@@ -17,9 +17,9 @@ fn payment(registry: &Registry, args: &InstanceArgs) -> Result<Payment> {
     let payment = crate::open(registry, &config, args.backend.as_deref())?;
     Ok(match &args.now {
         Some(text) => {
-            let now: Timestamp = text
-                .parse()
-                .map_err(|e| Error::invalid_input(format!("--now {text:?} is not an RFC 3339 time: {e}")))?;
+            let now: Timestamp = text.parse().map_err(|e| {
+                Error::invalid_input(format!("--now {text:?} is not an RFC 3339 time: {e}"))
+            })?;
             payment.with_clock(move || now)
         }
         None => payment,
@@ -46,7 +46,9 @@ fn json_object(text: &Option<String>) -> Result<serde_json::Map<String, serde_js
         Some(t) => match serde_json::from_str(t) {
             Ok(serde_json::Value::Object(m)) => Ok(m),
             Ok(_) => Err(Error::invalid_input("--bank-data must be a JSON object")),
-            Err(e) => Err(Error::invalid_input(format!("--bank-data is not JSON: {e}"))),
+            Err(e) => Err(Error::invalid_input(format!(
+                "--bank-data is not JSON: {e}"
+            ))),
         },
     }
 }
@@ -62,9 +64,9 @@ pub(super) async fn request(registry: &Registry, a: RequestArgs, json: bool) -> 
     req.return_url = url(&a.return_url, "return-url")?;
     req.notification_url = url(&a.notification_url, "notification-url")?;
     for item in &a.set {
-        let (name, value) = item.split_once('=').ok_or_else(|| {
-            Error::invalid_input(format!("--set {item:?}: write NAME=VALUE"))
-        })?;
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| Error::invalid_input(format!("--set {item:?}: write NAME=VALUE")))?;
         req = req.with_extra(name.trim(), value);
     }
     let intent = payment.request(&req).await?;
@@ -86,24 +88,34 @@ pub(super) async fn response(registry: &Registry, a: ResponseArgs, json: bool) -
         (None, Some(path)) => {
             let mut body = Vec::new();
             if path.as_os_str() == "-" {
-                std::io::stdin()
-                    .read_to_end(&mut body)
-                    .map_err(|e| Error::invalid_input(format!("cannot read standard input: {e}")))?;
+                std::io::stdin().read_to_end(&mut body).map_err(|e| {
+                    Error::invalid_input(format!("cannot read standard input: {e}"))
+                })?;
             } else {
                 body = std::fs::read(path).map_err(|e| {
                     Error::invalid_input(format!("cannot read {}: {e}", path.display()))
                 })?;
             }
-            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
-                headers.push(("Content-Type".into(), "application/x-www-form-urlencoded".into()));
+            if !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            {
+                headers.push((
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
             }
             (String::new(), body)
         }
         _ => return Err(Error::invalid_input("give either --query or --body")),
     };
-    let method = a
-        .method
-        .unwrap_or_else(|| if body.is_empty() { "GET".into() } else { "POST".into() });
+    let method = a.method.unwrap_or_else(|| {
+        if body.is_empty() {
+            "GET".into()
+        } else {
+            "POST".into()
+        }
+    });
     let incoming = Incoming::new(method, query, headers, body);
     let response = payment.response(&incoming).await?;
     print_response(&response, json)?;

@@ -26,7 +26,11 @@ pub(super) fn print_intent(intent: &PaymentIntent, json: bool) -> Result<()> {
     println!("transaction id: {}", intent.transaction_id);
     match &intent.action {
         Action::Redirect { url } => println!("redirect the payer to:\n{url}"),
-        Action::Form { url, method, fields } => {
+        Action::Form {
+            url,
+            method,
+            fields,
+        } => {
             println!("submit this form ({} {url}):", method.as_str());
             for (name, value) in fields {
                 println!("  {name} = {value}");
@@ -51,7 +55,11 @@ pub(super) fn print_response(r: &PaymentResponse, json: bool) -> Result<()> {
     if json {
         return print_json(r);
     }
-    let verified = if r.is_verified() { "verified" } else { "NOT verified" };
+    let verified = if r.is_verified() {
+        "verified"
+    } else {
+        "NOT verified"
+    };
     println!("status: {} ({verified})", r.status());
     if let Some(claimed) = r.claimed_status() {
         println!("claimed status (unverified, do not trust): {claimed}");
@@ -73,10 +81,16 @@ pub(super) fn print_response(r: &PaymentResponse, json: bool) -> Result<()> {
         println!("test payment: yes");
     }
     if let Some(rc) = &r.return_content {
-        println!("answer the bank with HTTP {} ({}): {}", rc.status, rc.content_type, rc.body);
+        println!(
+            "answer the bank with HTTP {} ({}): {}",
+            rc.status, rc.content_type, rc.body
+        );
     }
     if !r.bank_data.is_empty() {
-        println!("bank data: {}", serde_json::Value::Object(r.bank_data.clone()));
+        println!(
+            "bank data: {}",
+            serde_json::Value::Object(r.bank_data.clone())
+        );
     }
     Ok(())
 }

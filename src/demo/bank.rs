@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, RawQuery, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::Shop;
@@ -20,12 +20,19 @@ pub(super) struct Bank {
 }
 
 impl Bank {
-    pub(super) fn add_instance(&mut self, kind: &str, params: &serde_json::Map<String, serde_json::Value>) {
+    pub(super) fn add_instance(
+        &mut self,
+        kind: &str,
+        params: &serde_json::Map<String, serde_json::Value>,
+    ) {
         #[cfg(feature = "dummy")]
         if kind == "dummy"
-            && let Ok(cfg) = serde_json::from_value::<polypay_dummy::DummyConfig>(serde_json::Value::Object(params.clone()))
+            && let Ok(cfg) = serde_json::from_value::<polypay_dummy::DummyConfig>(
+                serde_json::Value::Object(params.clone()),
+            )
         {
-            self.simulators.push(polypay_dummy::Simulator::for_config(&cfg));
+            self.simulators
+                .push(polypay_dummy::Simulator::for_config(&cfg));
         }
         #[cfg(not(feature = "dummy"))]
         let _ = (kind, params);
@@ -40,7 +47,10 @@ pub(super) struct Answer {
 }
 
 #[cfg(feature = "dummy")]
-fn find_page<'a>(shop: &'a Shop, request_url: &url::Url) -> Result<(polypay_dummy::PaymentPage, &'a polypay_dummy::Simulator), String> {
+fn find_page<'a>(
+    shop: &'a Shop,
+    request_url: &url::Url,
+) -> Result<(polypay_dummy::PaymentPage, &'a polypay_dummy::Simulator), String> {
     let mut last = String::from("no dummy backend is configured");
     for sim in &shop.bank.simulators {
         match sim.payment_page(request_url) {
@@ -58,13 +68,24 @@ pub(super) async fn page(State(shop): State<Arc<Shop>>, RawQuery(query): RawQuer
         url.set_query(query.as_deref());
         match find_page(&shop, &url) {
             Ok((page, _)) => Html(pages::bank_page(&page, url.as_str())).into_response(),
-            Err(e) => (StatusCode::BAD_REQUEST, Html(pages::error_page("The bank refused this payment request", &e))).into_response(),
+            Err(e) => (
+                StatusCode::BAD_REQUEST,
+                Html(pages::error_page(
+                    "The bank refused this payment request",
+                    &e,
+                )),
+            )
+                .into_response(),
         }
     }
     #[cfg(not(feature = "dummy"))]
     {
         let _ = (shop, query);
-        (StatusCode::NOT_FOUND, "the dummy backend is not compiled in").into_response()
+        (
+            StatusCode::NOT_FOUND,
+            "the dummy backend is not compiled in",
+        )
+            .into_response()
     }
 }
 
@@ -77,7 +98,16 @@ pub(super) async fn answer(State(shop): State<Arc<Shop>>, Form(answer): Form<Ans
         };
         let (page, sim) = match find_page(&shop, &url) {
             Ok(found) => found,
-            Err(e) => return (StatusCode::BAD_REQUEST, Html(pages::error_page("The bank refused this payment request", &e))).into_response(),
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Html(pages::error_page(
+                        "The bank refused this payment request",
+                        &e,
+                    )),
+                )
+                    .into_response();
+            }
         };
         let outcome = match answer.outcome.as_str() {
             "paid" => Outcome::Paid,
@@ -86,7 +116,13 @@ pub(super) async fn answer(State(shop): State<Arc<Shop>>, Form(answer): Form<Ans
             "waiting" => Outcome::Waiting,
             "accepted" => Outcome::Accepted,
             "error" => Outcome::Error,
-            other => return (StatusCode::BAD_REQUEST, format!("unknown outcome {other:?}")).into_response(),
+            other => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown outcome {other:?}"),
+                )
+                    .into_response();
+            }
         };
         let now = crate::Timestamp::now();
         // Server to server first, as a real bank does; a failed notification does not stop the
@@ -101,17 +137,28 @@ pub(super) async fn answer(State(shop): State<Arc<Shop>>, Form(answer): Form<Ans
                 .send()
                 .await;
             if let Err(e) = sent {
-                tracing::warn!("dummy bank: notification to {} failed: {e}", target.host_str().unwrap_or("?"));
+                tracing::warn!(
+                    "dummy bank: notification to {} failed: {e}",
+                    target.host_str().unwrap_or("?")
+                );
             }
         }
         match sim.browser_return(&page, outcome, now) {
             Some(back) => Redirect::to(back.as_str()).into_response(),
-            None => Html(pages::error_page("Payment finished", "no return URL was given")).into_response(),
+            None => Html(pages::error_page(
+                "Payment finished",
+                "no return URL was given",
+            ))
+            .into_response(),
         }
     }
     #[cfg(not(feature = "dummy"))]
     {
         let _ = (shop, answer);
-        (StatusCode::NOT_FOUND, "the dummy backend is not compiled in").into_response()
+        (
+            StatusCode::NOT_FOUND,
+            "the dummy backend is not compiled in",
+        )
+            .into_response()
     }
 }

@@ -13,7 +13,8 @@ use super::{Shop, pages};
 use crate::{Action, Adjustment, Amount, Currency, Incoming, Operation, PaymentRequest, Timestamp};
 
 /// What the shop sells.
-pub(super) const PRODUCTS: &[(&str, &str)] = &[("polypay T-shirt", "10.00"), ("polypay mug", "7.50")];
+pub(super) const PRODUCTS: &[(&str, &str)] =
+    &[("polypay T-shirt", "10.00"), ("polypay mug", "7.50")];
 
 pub(super) async fn home(State(shop): State<Arc<Shop>>) -> Html<String> {
     Html(pages::home(&shop))
@@ -31,11 +32,19 @@ pub(super) async fn order(State(shop): State<Arc<Shop>>, Path(id): Path<u64>) ->
 }
 
 fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Html(pages::error_page("Not found", "no such order"))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Html(pages::error_page("Not found", "no such order")),
+    )
+        .into_response()
 }
 
 fn bad_request(title: &str, e: impl std::fmt::Display) -> Response {
-    (StatusCode::BAD_REQUEST, Html(pages::error_page(title, &e.to_string()))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Html(pages::error_page(title, &e.to_string())),
+    )
+        .into_response()
 }
 
 /// The buy form.
@@ -73,7 +82,8 @@ pub(super) async fn buy(State(shop): State<Arc<Shop>>, Form(buy): Form<Buy>) -> 
     }
     match inst.payment.request(&req).await {
         Ok(intent) => {
-            shop.orders.started(id, &intent.transaction_id, &intent.backend_data, now);
+            shop.orders
+                .started(id, &intent.transaction_id, &intent.backend_data, now);
             match &intent.action {
                 Action::Redirect { url } => Redirect::to(url.as_str()).into_response(),
                 Action::Form { .. } => Html(intent.action.to_auto_submit_page()).into_response(),
@@ -96,7 +106,12 @@ fn order_of(shop: &Shop, response: &crate::PaymentResponse) -> Option<u64> {
         .and_then(|t| shop.orders.by_transaction(t))
 }
 
-async fn handle_response(shop: &Shop, instance: &str, incoming: Incoming, source: &str) -> Result<(u64, crate::PaymentResponse, Applied), Response> {
+async fn handle_response(
+    shop: &Shop,
+    instance: &str,
+    incoming: Incoming,
+    source: &str,
+) -> Result<(u64, crate::PaymentResponse, Applied), Response> {
     let Some(inst) = shop.instance(instance) else {
         return Err(bad_request("Unknown payment method", instance));
     };
@@ -106,9 +121,14 @@ async fn handle_response(shop: &Shop, instance: &str, incoming: Incoming, source
         .await
         .map_err(|e| bad_request("The bank's answer was refused", e))?;
     let Some(id) = order_of(shop, &response) else {
-        return Err(bad_request("Unknown order", "the answer names no order of this shop"));
+        return Err(bad_request(
+            "Unknown order",
+            "the answer names no order of this shop",
+        ));
     };
-    let applied = shop.orders.apply(id, &response, source, true, Timestamp::now());
+    let applied = shop
+        .orders
+        .apply(id, &response, source, true, Timestamp::now());
     Ok((id, response, applied))
 }
 
@@ -141,7 +161,12 @@ pub(super) async fn browser_return_post(
 fn incoming(method: &str, query: Option<String>, headers: &HeaderMap, body: Bytes) -> Incoming {
     let headers = headers
         .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     Incoming::new(method, query.unwrap_or_default(), headers, body.to_vec())
 }
@@ -216,9 +241,15 @@ pub(super) async fn admin(
     let now = Timestamp::now();
     match result {
         Ok(response) => {
-            shop.orders.apply(id, &response, operation.as_str(), false, now);
+            shop.orders
+                .apply(id, &response, operation.as_str(), false, now);
         }
-        Err(e) => shop.orders.note(id, operation.as_str(), &format!("{operation} failed: {e}"), now),
+        Err(e) => shop.orders.note(
+            id,
+            operation.as_str(),
+            &format!("{operation} failed: {e}"),
+            now,
+        ),
     }
     Redirect::to(&format!("/orders/{id}")).into_response()
 }

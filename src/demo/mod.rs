@@ -71,14 +71,25 @@ impl Shop {
             });
         }
         if instances.is_empty() {
-            return Err(Error::invalid_input("the configuration has no backend instance"));
+            return Err(Error::invalid_input(
+                "the configuration has no backend instance",
+            ));
         }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(10))
             .build()
-            .map_err(|e| Error::Transport { message: e.to_string(), retryable: false })?;
-        Ok(Shop { base, instances, orders: OrderStore::default(), bank, http })
+            .map_err(|e| Error::Transport {
+                message: e.to_string(),
+                retryable: false,
+            })?;
+        Ok(Shop {
+            base,
+            instances,
+            orders: OrderStore::default(),
+            bank,
+            http,
+        })
     }
 
     /// The instance of this name.
@@ -88,7 +99,9 @@ impl Shop {
 
     /// An absolute URL of the shop.
     pub fn url(&self, path: &str) -> Url {
-        self.base.join(path.trim_start_matches('/')).unwrap_or_else(|_| self.base.clone())
+        self.base
+            .join(path.trim_start_matches('/'))
+            .unwrap_or_else(|_| self.base.clone())
     }
 }
 
@@ -96,7 +109,8 @@ impl Shop {
 /// secret drawn at start-up.
 fn default_config(base: &Url) -> Result<ConfigFile> {
     let mut secret = [0u8; 24];
-    getrandom::fill(&mut secret).map_err(|e| Error::invalid_input(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut secret)
+        .map_err(|e| Error::invalid_input(format!("no randomness: {e}")))?;
     let join = |p: &str| base.join(p).map(|u| u.to_string()).unwrap_or_default();
     let text = format!(
         "[backends.dummy]\nkind = \"dummy\"\nnormal_return_url = {:?}\nautomatic_return_url = {:?}\n\
@@ -116,7 +130,10 @@ pub fn router(shop: Arc<Shop>) -> Router {
         .route("/orders", get(handlers::orders).post(handlers::buy))
         .route("/orders/{id}", get(handlers::order))
         .route("/orders/{id}/{op}", post(handlers::admin))
-        .route("/return/{instance}", get(handlers::browser_return).post(handlers::browser_return_post))
+        .route(
+            "/return/{instance}",
+            get(handlers::browser_return).post(handlers::browser_return_post),
+        )
         .route("/notify/{instance}", post(handlers::notify))
         .route("/dummy-bank/", get(bank::page))
         .route("/dummy-bank/answer", post(bank::answer))

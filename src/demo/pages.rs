@@ -93,7 +93,9 @@ pub(super) fn orders(orders: &[Order]) -> String {
 }
 
 pub(super) fn order(shop: &Shop, o: &Order) -> String {
-    let caps = shop.instance(&o.instance).map(|i| i.description.capabilities.clone());
+    let caps = shop
+        .instance(&o.instance)
+        .map(|i| i.description.capabilities.clone());
     let can = |op: Operation| caps.as_ref().is_some_and(|c| c.supports(op));
     layout(
         &format!("Order {}", o.id),
@@ -169,5 +171,8 @@ pub(super) fn bank_page(page: &polypay_dummy::PaymentPage, request_url: &str) ->
 }
 
 pub(super) fn error_page(title: &str, message: &str) -> String {
-    layout(title, html! { p class="error" { (message) } p { a href="/" { "Back to the shop" } } })
+    layout(
+        title,
+        html! { p class="error" { (message) } p { a href="/" { "Back to the shop" } } },
+    )
 }

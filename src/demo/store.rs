@@ -109,7 +109,13 @@ impl OrderStore {
     }
 
     /// Records the transaction id `request` returned, and the intent's backend data.
-    pub fn started(&self, id: u64, transaction_id: &str, backend_data: &Map<String, Value>, now: Timestamp) {
+    pub fn started(
+        &self,
+        id: u64,
+        transaction_id: &str,
+        backend_data: &Map<String, Value>,
+        now: Timestamp,
+    ) {
         let mut inner = self.lock();
         inner.by_transaction.insert(transaction_id.to_owned(), id);
         if let Some(o) = inner.orders.get_mut(&id) {

@@ -19,8 +19,17 @@ fn simulator() -> Simulator {
 fn request(files: &Files, extra: &[&str]) -> (PaymentIntent, std::path::PathBuf) {
     let cfg = files.write("shop.toml", &dummy_config());
     let mut args = vec![
-        "request", "--config", cfg.to_str().unwrap(), "--amount", "10.00", "--now", NOW,
-        "--transaction-id", "T42", "--email", "buyer@example.com",
+        "request",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--amount",
+        "10.00",
+        "--now",
+        NOW,
+        "--transaction-id",
+        "T42",
+        "--email",
+        "buyer@example.com",
     ];
     args.extend_from_slice(extra);
     let json = polypay_json(&args);
@@ -33,29 +42,48 @@ fn backends_lists_the_dummy() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("dummy"), "{}", stdout(&out));
     let json = polypay_json(&["backends"]);
-    let kinds: Vec<&str> = json.as_array().unwrap().iter().map(|b| b["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
     assert!(kinds.contains(&"dummy"));
 }
 
 #[test]
 fn describe_in_every_format() {
     let text = stdout(&polypay(&["describe", "dummy"]));
-    assert!(text.contains("normal_return_url") && text.contains("required"), "{text}");
+    assert!(
+        text.contains("normal_return_url") && text.contains("required"),
+        "{text}"
+    );
 
-    let schema: serde_json::Value = serde_json::from_slice(&polypay(&["describe", "dummy", "--format", "json-schema"]).stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_slice(&polypay(&["describe", "dummy", "--format", "json-schema"]).stdout)
+            .unwrap();
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
     assert!(schema["properties"]["normal_return_url"].is_object());
     assert_eq!(schema["properties"]["secret"]["writeOnly"], true);
 
     let html = stdout(&polypay(&["describe", "dummy", "--format", "html"]));
-    assert!(html.contains("<form") && html.contains("name=\"normal_return_url\""), "{html}");
-    assert!(html.contains("type=\"password\""), "the secret is a password input");
+    assert!(
+        html.contains("<form") && html.contains("name=\"normal_return_url\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("type=\"password\""),
+        "the secret is a password input"
+    );
 
     let toml_text = stdout(&polypay(&["describe", "dummy", "--format", "toml"]));
-    let parsed: toml::Table = toml::from_str(&toml_text).unwrap_or_else(|e| panic!("{e}\n{toml_text}"));
+    let parsed: toml::Table =
+        toml::from_str(&toml_text).unwrap_or_else(|e| panic!("{e}\n{toml_text}"));
     assert_eq!(parsed["backends"]["dummy"]["kind"].as_str(), Some("dummy"));
 
-    let json: serde_json::Value = serde_json::from_slice(&polypay(&["describe", "dummy", "--format", "json"]).stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&polypay(&["describe", "dummy", "--format", "json"]).stdout)
+            .unwrap();
     assert_eq!(json["kind"], "dummy");
 }
 
@@ -64,7 +92,10 @@ fn unknown_kind_lists_the_available_ones() {
     let out = polypay(&["describe", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("unknown backend kind \"nope\"") && err.contains("dummy"), "{err}");
+    assert!(
+        err.contains("unknown backend kind \"nope\"") && err.contains("dummy"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -107,13 +138,25 @@ fn request_prints_the_documented_json() {
     let files = Files::new();
     let cfg = files.write("shop.toml", &dummy_config());
     let json = polypay_json(&[
-        "request", "--config", cfg.to_str().unwrap(), "--amount", "10.00", "--now", NOW,
-        "--transaction-id", "T42", "--set", "info1=hello",
+        "request",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--amount",
+        "10.00",
+        "--now",
+        NOW,
+        "--transaction-id",
+        "T42",
+        "--set",
+        "info1=hello",
     ]);
     assert_eq!(json["transaction_id"], "T42");
     assert_eq!(json["action"]["type"], "redirect");
     let url = json["action"]["url"].as_str().unwrap();
-    assert!(url.contains("transaction_id=T42") && url.contains("amount=10.00") && url.contains("sig="), "{url}");
+    assert!(
+        url.contains("transaction_id=T42") && url.contains("amount=10.00") && url.contains("sig="),
+        "{url}"
+    );
     assert!(url.contains("info1=hello"), "{url}");
     assert!(!url.contains(DUMMY_SECRET));
 }
@@ -122,8 +165,19 @@ fn request_prints_the_documented_json() {
 fn request_rejects_bad_amounts_clearly() {
     let files = Files::new();
     let cfg = files.write("shop.toml", &dummy_config());
-    for (amount, needle) in [("10.001", "fraction digits"), ("-5", "negative"), ("abc", "not an amount"), ("0", "greater than zero")] {
-        let out = polypay(&["request", "--config", cfg.to_str().unwrap(), "--amount", amount]);
+    for (amount, needle) in [
+        ("10.001", "fraction digits"),
+        ("-5", "negative"),
+        ("abc", "not an amount"),
+        ("0", "greater than zero"),
+    ] {
+        let out = polypay(&[
+            "request",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--amount",
+            amount,
+        ]);
         assert_eq!(out.status.code(), Some(1), "{amount}");
         assert!(stderr(&out).contains(needle), "{amount}: {}", stderr(&out));
     }
@@ -152,13 +206,21 @@ fn response_verifies_returns_and_notifications() {
     assert_ne!(json["status"], "paid");
 
     // Server-to-server notification (POST body from a file), with the acknowledgement.
-    let page = simulator().payment_page(match &intent.action {
-        polypay::Action::Redirect { url } => url,
-        other => panic!("{other:?}"),
-    }).unwrap();
+    let page = simulator()
+        .payment_page(match &intent.action {
+            polypay::Action::Redirect { url } => url,
+            other => panic!("{other:?}"),
+        })
+        .unwrap();
     let note = simulator().notification(&page, Outcome::Paid, now());
     let body = files.write("body.txt", std::str::from_utf8(&note.body).unwrap());
-    let json = polypay_json(&["response", "--config", cfg, "--body", body.to_str().unwrap()]);
+    let json = polypay_json(&[
+        "response",
+        "--config",
+        cfg,
+        "--body",
+        body.to_str().unwrap(),
+    ]);
     assert_eq!(json["status"], "paid");
     assert_eq!(json["return_content"]["body"], "signature ok");
 }
@@ -168,39 +230,108 @@ fn two_phase_payment_through_the_cli() {
     let files = Files::new();
     let (intent, cfg) = request(&files, &["--manual-validation"]);
     let cfg = cfg.to_str().unwrap();
-    let ret = simulator().complete(&intent, Outcome::Accepted, now()).unwrap();
-    let json = polypay_json(&["response", "--config", cfg, "--query", &ret.query, "--now", NOW]);
+    let ret = simulator()
+        .complete(&intent, Outcome::Accepted, now())
+        .unwrap();
+    let json = polypay_json(&[
+        "response", "--config", cfg, "--query", &ret.query, "--now", NOW,
+    ]);
     assert_eq!(json["status"], "accepted");
     let bank_data = json["bank_data"].to_string();
 
     // Capture more than authorised: refused.
-    let out = polypay(&["validate", "--config", cfg, "--amount", "11.00", "--transaction-id", "T42", "--bank-data", &bank_data, "--now", NOW]);
+    let out = polypay(&[
+        "validate",
+        "--config",
+        cfg,
+        "--amount",
+        "11.00",
+        "--transaction-id",
+        "T42",
+        "--bank-data",
+        &bank_data,
+        "--now",
+        NOW,
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 
-    let paid = polypay_json(&["validate", "--config", cfg, "--amount", "10.00", "--transaction-id", "T42", "--bank-data", &bank_data, "--now", NOW]);
+    let paid = polypay_json(&[
+        "validate",
+        "--config",
+        cfg,
+        "--amount",
+        "10.00",
+        "--transaction-id",
+        "T42",
+        "--bank-data",
+        &bank_data,
+        "--now",
+        NOW,
+    ]);
     assert_eq!(paid["status"], "paid");
 
     let refunded = polypay_json(&[
-        "refund", "--config", cfg, "--amount", "4.00", "--transaction-id", "T42",
-        "--bank-data", &paid["bank_data"].to_string(), "--now", NOW,
+        "refund",
+        "--config",
+        cfg,
+        "--amount",
+        "4.00",
+        "--transaction-id",
+        "T42",
+        "--bank-data",
+        &paid["bank_data"].to_string(),
+        "--now",
+        NOW,
     ]);
     assert_eq!(refunded["status"], "refunded");
 
-    let status = polypay_json(&["status", "--config", cfg, "--transaction-id", "T42", "--bank-data", &refunded["bank_data"].to_string(), "--now", NOW]);
+    let status = polypay_json(&[
+        "status",
+        "--config",
+        cfg,
+        "--transaction-id",
+        "T42",
+        "--bank-data",
+        &refunded["bank_data"].to_string(),
+        "--now",
+        NOW,
+    ]);
     assert_eq!(status["status"], "refunded");
 
     // Forged bank data is refused.
     let forged = bank_data.replace("10.00", "99.00");
-    let out = polypay(&["validate", "--config", cfg, "--amount", "50.00", "--transaction-id", "T42", "--bank-data", &forged, "--now", NOW]);
+    let out = polypay(&[
+        "validate",
+        "--config",
+        cfg,
+        "--amount",
+        "50.00",
+        "--transaction-id",
+        "T42",
+        "--bank-data",
+        &forged,
+        "--now",
+        NOW,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("signature"), "{}", stderr(&out));
 }
 
 #[test]
 fn usage_errors_are_clear() {
-    let out = polypay(&["request", "--config", "/nonexistent/polypay.toml", "--amount", "1"]);
+    let out = polypay(&[
+        "request",
+        "--config",
+        "/nonexistent/polypay.toml",
+        "--amount",
+        "1",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("/nonexistent/polypay.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/polypay.toml"),
+        "{}",
+        stderr(&out)
+    );
     let out = polypay(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -215,7 +346,10 @@ fn secrets_never_reach_the_output() {
     assert!(out.status.success());
     assert!(!stdout(&out).contains(DUMMY_SECRET) && !stderr(&out).contains(DUMMY_SECRET));
     // A configuration error on the secret does not echo it either.
-    let bad = files.write("bad.toml", "[backends.a]\nkind = \"dummy\"\nsecret = 123456789\nnormal_return_url = \"x\"\n");
+    let bad = files.write(
+        "bad.toml",
+        "[backends.a]\nkind = \"dummy\"\nsecret = 123456789\nnormal_return_url = \"x\"\n",
+    );
     let out = polypay(&["check-config", bad.to_str().unwrap()]);
     assert!(!stderr(&out).contains("123456789"), "{}", stderr(&out));
 }

@@ -30,10 +30,21 @@ impl Demo {
             .expect("start polypay demo");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("demo prints its URL");
-        let base: Url = line.trim().rsplit(' ').next().unwrap().parse().expect("URL");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("demo prints its URL");
+        let base: Url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .expect("URL");
         assert_eq!(base.host_str(), Some("127.0.0.1"));
-        let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
         Demo { child, base, http }
     }
 
@@ -57,7 +68,11 @@ impl Demo {
 
     /// Buys the first product; returns the bank page URL.
     async fn buy(&self, manual: bool) -> String {
-        let mut form = vec![("product", "0"), ("instance", "dummy"), ("email", "buyer@example.com")];
+        let mut form = vec![
+            ("product", "0"),
+            ("instance", "dummy"),
+            ("email", "buyer@example.com"),
+        ];
         if manual {
             form.push(("manual_validation", "1"));
         }
@@ -70,8 +85,16 @@ impl Demo {
     /// Picks an outcome on the bank page; returns the browser-return URL.
     async fn answer(&self, bank: &str, outcome: &str) -> String {
         let page = self.get(bank).await.text().await.unwrap();
-        assert!(page.contains("Dummy bank") && page.contains("10.00 EUR"), "{page}");
-        let r = self.post(self.url("dummy-bank/answer").as_str(), &[("request", bank), ("outcome", outcome)]).await;
+        assert!(
+            page.contains("Dummy bank") && page.contains("10.00 EUR"),
+            "{page}"
+        );
+        let r = self
+            .post(
+                self.url("dummy-bank/answer").as_str(),
+                &[("request", bank), ("outcome", outcome)],
+            )
+            .await;
         self.location(&r)
     }
 
@@ -107,10 +130,22 @@ async fn buy_and_pay_with_the_dummy_bank() {
     // report; replaying the return changes nothing.
     let before = html.matches("<tr>").count();
     let (_, again) = demo.come_back(&ret).await;
-    assert_eq!(again.matches("<tr>").count(), before, "a replayed return is ignored");
+    assert_eq!(
+        again.matches("<tr>").count(),
+        before,
+        "a replayed return is ignored"
+    );
 
-    let orders = demo.get(demo.url("orders").as_str()).await.text().await.unwrap();
-    assert!(orders.contains("data-status=\"paid\"") && orders.contains(">yes<"), "{orders}");
+    let orders = demo
+        .get(demo.url("orders").as_str())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        orders.contains("data-status=\"paid\"") && orders.contains(">yes<"),
+        "{orders}"
+    );
     assert!(order.contains("/orders/"));
 }
 
@@ -133,12 +168,16 @@ async fn authorise_then_validate_from_the_order_page() {
     let (order, html) = demo.come_back(&ret).await;
     assert_eq!(status_of(&html), "accepted");
     assert!(html.contains("id=\"validate\""));
-    let r = demo.post(&format!("{order}/validate"), &[("amount", "10.00")]).await;
+    let r = demo
+        .post(&format!("{order}/validate"), &[("amount", "10.00")])
+        .await;
     let back = demo.location(&r);
     let html = demo.get(&back).await.text().await.unwrap();
     assert_eq!(status_of(&html), "paid", "{html}");
     // Then a partial refund.
-    let r = demo.post(&format!("{order}/refund"), &[("amount", "2.50")]).await;
+    let r = demo
+        .post(&format!("{order}/refund"), &[("amount", "2.50")])
+        .await;
     let html = demo.get(&demo.location(&r)).await.text().await.unwrap();
     assert_eq!(status_of(&html), "refunded", "{html}");
 }
@@ -158,7 +197,12 @@ async fn a_forged_return_never_marks_the_order_paid() {
     } else {
         assert_eq!(r.status(), 400);
     }
-    let orders = demo.get(demo.url("orders").as_str()).await.text().await.unwrap();
+    let orders = demo
+        .get(demo.url("orders").as_str())
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!orders.contains("data-status=\"paid\""), "{orders}");
 }
 

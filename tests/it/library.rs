@@ -19,7 +19,9 @@ async fn quick_start_flow() -> polypay::Result<()> {
     )?;
     let payment = polypay::open(&registry, &config, None)?;
     let amount = Amount::parse("EUR:10.00")?;
-    let intent = payment.request(&PaymentRequest::new(amount).with_order_id("order-1")).await?;
+    let intent = payment
+        .request(&PaymentRequest::new(amount).with_order_id("order-1"))
+        .await?;
 
     // The bank answers (simulated): the response is verified and matches the request.
     let sim = Simulator::new(Some(Secret::new("quick-start-secret")));
@@ -33,6 +35,9 @@ async fn quick_start_flow() -> polypay::Result<()> {
 #[test]
 fn unknown_backends_are_named() {
     let registry = Registry::builtin().unwrap();
-    let err = registry.build("nope", &serde_json::Map::new()).err().unwrap();
+    let err = registry
+        .build("nope", &serde_json::Map::new())
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("available: dummy"), "{err}");
 }

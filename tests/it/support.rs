@@ -10,7 +10,9 @@ pub struct Files {
 
 impl Files {
     pub fn new() -> Files {
-        Files { dir: tempfile::tempdir().expect("temporary directory") }
+        Files {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -52,6 +54,11 @@ pub fn polypay_json(args: &[&str]) -> serde_json::Value {
     let mut all: Vec<&str> = args.to_vec();
     all.push("--json");
     let out = polypay(&all);
-    assert!(out.status.success(), "polypay {args:?} failed: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+    assert!(
+        out.status.success(),
+        "polypay {args:?} failed: {}",
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
 }

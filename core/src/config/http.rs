@@ -40,7 +40,10 @@ impl HttpSettings {
     pub(super) fn parse(value: &toml::Value, errors: &mut ConfigErrors) -> HttpSettings {
         let mut out = HttpSettings::default();
         let Some(table) = value.as_table() else {
-            errors.push("http", "must be a table: write [http] then allow_http = true, ...");
+            errors.push(
+                "http",
+                "must be a table: write [http] then allow_http = true, ...",
+            );
             return out;
         };
         let positive = |key: &str, v: &toml::Value, errors: &mut ConfigErrors| -> Option<u64> {

@@ -428,9 +428,14 @@ fn http_table_sets_the_policy() {
     let round = ConfigFile::from_toml_str(&file.to_toml()).unwrap();
     assert_eq!(round.http, file.http);
 
-    let err = ConfigFile::from_toml_str("[http]\nallow_htp = true\ntimeout_seconds = -1\n[backends.a]\nkind = \"x\"\n")
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("http.allow_htp") && err.contains("did you mean allow_http"), "{err}");
+    let err = ConfigFile::from_toml_str(
+        "[http]\nallow_htp = true\ntimeout_seconds = -1\n[backends.a]\nkind = \"x\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("http.allow_htp") && err.contains("did you mean allow_http"),
+        "{err}"
+    );
     assert!(err.contains("http.timeout_seconds"), "{err}");
 }

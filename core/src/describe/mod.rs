@@ -172,7 +172,13 @@ impl Description {
     ) -> Description {
         let config_schema = schema::draft07_for::<C>();
         let transaction_schema = schema::draft07_for::<T>();
-        Self::from_schemas(kind, caption, config_schema, transaction_schema, capabilities)
+        Self::from_schemas(
+            kind,
+            caption,
+            config_schema,
+            transaction_schema,
+            capabilities,
+        )
     }
 
     /// Describes a backend from JSON Schemas (what a plugin hands over).
@@ -207,7 +213,9 @@ impl Description {
 
     /// The per-transaction parameters.
     pub fn transaction_parameters(&self) -> impl Iterator<Item = &Parameter> {
-        self.parameters.iter().filter(|p| p.scope == Scope::Transaction)
+        self.parameters
+            .iter()
+            .filter(|p| p.scope == Scope::Transaction)
     }
 
     /// The parameter of this name, if any.

@@ -34,7 +34,11 @@ pub(super) fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 pub(super) fn effective<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     let mut schema = resolve(root, schema);
     // Draft-07 cannot put annotations next to a `$ref`, so schemars wraps it: `allOf: [ref]`.
-    if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+    if let Some([only]) = schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         schema = resolve(root, only);
     }
     for key in ["anyOf", "oneOf"] {
@@ -55,7 +59,10 @@ pub(super) fn effective<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 pub(super) fn type_name(schema: &Value) -> Option<&str> {
     match schema.get("type")? {
         Value::String(s) => Some(s),
-        Value::Array(types) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        Value::Array(types) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null"),
         _ => None,
     }
 }
@@ -76,9 +83,11 @@ fn choices(root: &Value, schema: &Value) -> Vec<Choice> {
             let mut out = Vec::new();
             for b in branches {
                 let b = resolve(root, b);
-                let value = b
-                    .get("const")
-                    .or_else(|| b.get("enum").and_then(Value::as_array).and_then(|a| a.first()));
+                let value = b.get("const").or_else(|| {
+                    b.get("enum")
+                        .and_then(Value::as_array)
+                        .and_then(|a| a.first())
+                });
                 match value {
                     Some(v) if !v.is_null() => out.push(Choice {
                         label: b
@@ -213,7 +222,10 @@ fn caption_and_help(
         return (humanize(name), None);
     };
     let (first, rest) = match d.split_once("\n\n") {
-        Some((f, r)) => (f.trim(), Some(r.trim().to_owned()).filter(|r| !r.is_empty())),
+        Some((f, r)) => (
+            f.trim(),
+            Some(r.trim().to_owned()).filter(|r| !r.is_empty()),
+        ),
         None => (d.trim(), None),
     };
     if first.len() <= 100 && !first.contains('\n') {
@@ -284,10 +296,16 @@ mod tests {
         let schema = draft07_for::<Cfg>();
         let params = parameters(&schema, Scope::Global);
         let names: Vec<_> = params.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["site_id", "mode", "secret", "url", "number", "flags", "old"]);
+        assert_eq!(
+            names,
+            ["site_id", "mode", "secret", "url", "number", "flags", "old"]
+        );
         let site = &params[0];
         assert_eq!(site.caption, "Site id");
-        assert_eq!(site.help.as_deref(), Some("Eight digits given by the bank."));
+        assert_eq!(
+            site.help.as_deref(),
+            Some("Eight digits given by the bank.")
+        );
         assert!(site.required);
         assert_eq!(site.pattern.as_deref(), Some(r"^\d{8}$"));
         let mode = &params[1];
@@ -298,8 +316,14 @@ mod tests {
         assert!(params[2].secret && params[2].kind == ParamKind::Text);
         assert_eq!(params[2].caption, "Secret");
         assert_eq!(params[3].kind, ParamKind::Url);
-        assert_eq!((params[4].kind, params[4].minimum, params[4].maximum), (ParamKind::Integer, Some(1), Some(10)));
-        assert_eq!((params[5].kind, params[5].choices.len()), (ParamKind::List, 2));
+        assert_eq!(
+            (params[4].kind, params[4].minimum, params[4].maximum),
+            (ParamKind::Integer, Some(1), Some(10))
+        );
+        assert_eq!(
+            (params[5].kind, params[5].choices.len()),
+            (ParamKind::List, 2)
+        );
         assert!(params[6].deprecated);
     }
 }

@@ -114,7 +114,11 @@ impl Amount {
         } else {
             match default {
                 Some(c) => (trimmed, c),
-                None => return Err(AmountError::MissingCurrency { text: text.to_owned() }),
+                None => {
+                    return Err(AmountError::MissingCurrency {
+                        text: text.to_owned(),
+                    });
+                }
             }
         };
         let value = parse_decimal(value_text)?;
@@ -123,7 +127,8 @@ impl Amount {
 
     /// Builds an amount from integer minor units (`1050` cents → `10.50 EUR`).
     pub fn from_minor_units(units: u64, currency: Currency) -> Result<Amount, AmountError> {
-        let value = Decimal::from_i128_with_scale(i128::from(units), u32::from(currency.exponent()));
+        let value =
+            Decimal::from_i128_with_scale(i128::from(units), u32::from(currency.exponent()));
         Amount::new(value, currency)
     }
 
@@ -182,9 +187,12 @@ impl Amount {
     /// Adds two amounts of the same currency.
     pub fn checked_add(&self, other: &Amount) -> Result<Amount, AmountError> {
         self.same_currency(other)?;
-        let sum = self.value.checked_add(other.value).ok_or_else(|| AmountError::Overflow {
-            text: format!("{self} + {other}"),
-        })?;
+        let sum = self
+            .value
+            .checked_add(other.value)
+            .ok_or_else(|| AmountError::Overflow {
+                text: format!("{self} + {other}"),
+            })?;
         Amount::new(sum, self.currency)
     }
 
@@ -303,14 +311,45 @@ mod tests {
     #[test]
     fn accepted_forms() {
         let ten = eur("10.00").unwrap();
-        for text in ["10", "10.0", "10.00", "10.000", " 10.00 ", "010.00", "10.00 EUR", "EUR 10", "eur:10.00"] {
+        for text in [
+            "10",
+            "10.0",
+            "10.00",
+            "10.000",
+            " 10.00 ",
+            "010.00",
+            "10.00 EUR",
+            "EUR 10",
+            "eur:10.00",
+        ] {
             assert_eq!(eur(text).unwrap(), ten, "{text:?}");
         }
-        assert_eq!(Amount::parse("EUR:10.5").unwrap(), Amount::parse("10.50 EUR").unwrap());
-        assert_eq!(Amount::parse("JPY:100").unwrap().to_minor_units().unwrap(), 100);
-        assert_eq!(Amount::parse("KWD:1.234").unwrap().to_minor_units().unwrap(), 1234);
-        assert_eq!(Amount::parse("BTC:0.00000001").unwrap().to_minor_units().unwrap(), 1);
-        assert_eq!(Amount::parse("KUDOS:5").unwrap().to_taler_string(), "KUDOS:5.00000000");
+        assert_eq!(
+            Amount::parse("EUR:10.5").unwrap(),
+            Amount::parse("10.50 EUR").unwrap()
+        );
+        assert_eq!(
+            Amount::parse("JPY:100").unwrap().to_minor_units().unwrap(),
+            100
+        );
+        assert_eq!(
+            Amount::parse("KWD:1.234")
+                .unwrap()
+                .to_minor_units()
+                .unwrap(),
+            1234
+        );
+        assert_eq!(
+            Amount::parse("BTC:0.00000001")
+                .unwrap()
+                .to_minor_units()
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            Amount::parse("KUDOS:5").unwrap().to_taler_string(),
+            "KUDOS:5.00000000"
+        );
     }
 
     #[test]
@@ -329,18 +368,35 @@ mod tests {
             ("", |e| matches!(e, AmountError::Empty)),
             ("10.001", |e| matches!(e, AmountError::TooPrecise { .. })),
             ("0.285", |e| matches!(e, AmountError::TooPrecise { .. })),
-            ("4503599627370497", |e| matches!(e, AmountError::Overflow { .. })),
-            ("99999999999999999999999999999999", |e| matches!(e, AmountError::Overflow { .. })),
-            ("10.00 USD", |e| matches!(e, AmountError::CurrencyMismatch { .. })),
-            ("A:B:1.5", |e| matches!(e, AmountError::InvalidCurrency { .. } | AmountError::NotANumber { .. })),
+            ("4503599627370497", |e| {
+                matches!(e, AmountError::Overflow { .. })
+            }),
+            ("99999999999999999999999999999999", |e| {
+                matches!(e, AmountError::Overflow { .. })
+            }),
+            ("10.00 USD", |e| {
+                matches!(e, AmountError::CurrencyMismatch { .. })
+            }),
+            ("A:B:1.5", |e| {
+                matches!(
+                    e,
+                    AmountError::InvalidCurrency { .. } | AmountError::NotANumber { .. }
+                )
+            }),
         ];
         for (text, check) in cases {
             let err = eur(text).expect_err(text);
             assert!(check(&err), "{text:?} gave {err:?}");
             assert!(!err.to_string().is_empty());
         }
-        assert!(matches!(Amount::parse("10.00"), Err(AmountError::MissingCurrency { .. })));
-        assert!(matches!(Amount::parse("JPY:1.5"), Err(AmountError::TooPrecise { .. })));
+        assert!(matches!(
+            Amount::parse("10.00"),
+            Err(AmountError::MissingCurrency { .. })
+        ));
+        assert!(matches!(
+            Amount::parse("JPY:1.5"),
+            Err(AmountError::TooPrecise { .. })
+        ));
     }
 
     #[test]

@@ -190,7 +190,10 @@ mod tests {
         assert_eq!(Currency::new("BTC").unwrap().exponent(), 8);
         assert!(!Currency::BTC.is_iso());
         let kudos = Currency::new("TESTKUDOS").unwrap();
-        assert_eq!((kudos.code(), kudos.exponent(), kudos.numeric()), ("TESTKUDOS", 8, None));
+        assert_eq!(
+            (kudos.code(), kudos.exponent(), kudos.numeric()),
+            ("TESTKUDOS", 8, None)
+        );
         assert_eq!(Currency::from_numeric(978), Some(Currency::EUR));
         assert_eq!(Currency::from_numeric(1), None);
     }
