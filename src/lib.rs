@@ -59,6 +59,8 @@ impl RegistryExt for Registry {
         // `inventory` registration with it: touch each enabled one.
         #[cfg(feature = "dummy")]
         polypay_dummy::link();
+        #[cfg(feature = "bankform")]
+        polypay_bankform::link();
         Registry::from_inventory()
     }
 }

@@ -21,6 +21,17 @@ pub trait BackendFactory: Send + Sync {
         &self,
         config: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Arc<dyn Backend>>;
+
+    /// Problems that do not stop `config` from working but deserve attention (a weak
+    /// signature algorithm kept for compatibility, an unauthenticated channel trusted), for
+    /// `check-config` to show. Default: none.
+    fn warnings(
+        &self,
+        config: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<crate::FieldError> {
+        let _ = config;
+        Vec::new()
+    }
 }
 
 /// A static registration, collected by `inventory` from every linked backend crate.
@@ -62,6 +73,12 @@ impl BackendFactory for StaticFactory {
         config: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Arc<dyn Backend>> {
         self.0.build(config)
+    }
+    fn warnings(
+        &self,
+        config: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<crate::FieldError> {
+        self.0.warnings(config)
     }
 }
 

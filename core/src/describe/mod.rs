@@ -101,6 +101,11 @@ pub struct Parameter {
     /// Kept for old configurations; do not use in new ones.
     #[serde(default)]
     pub deprecated: bool,
+    /// The value new configurations should use when it differs from the default kept for
+    /// old ones (a stronger signature algorithm, say): the schema's first `examples` entry.
+    /// Generated templates write it instead of the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended: Option<serde_json::Value>,
     /// Regular expression the text must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,

@@ -200,6 +200,10 @@ fn parameter(root: &Value, name: &str, raw: &Value, required: bool, scope: Scope
         secret,
         scope,
         deprecated: annotation("deprecated").and_then(Value::as_bool) == Some(true),
+        recommended: annotation("examples")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .cloned(),
         pattern: str_of("pattern"),
         min_length: as_u64(target, "minLength"),
         max_length: as_u64(target, "maxLength"),

@@ -62,6 +62,17 @@ impl Description {
         for p in self.global_parameters() {
             out.push('\n');
             self.describe_parameter(&mut out, p, instance);
+            if let Some(recommended) = &p.recommended {
+                // A new configuration gets the recommended value, written out; the default
+                // (what an absent parameter means, kept for old configurations) is shown.
+                let _ = writeln!(
+                    out,
+                    "# recommended for new configurations (when absent: {})",
+                    p.default.as_ref().map_or_else(|| "unset".to_owned(), show)
+                );
+                let _ = writeln!(out, "{} = {}", toml_key(&p.name), show(recommended));
+                continue;
+            }
             let value = placeholder(p);
             let line = format!("{} = {}", toml_key(&p.name), value);
             if p.required {

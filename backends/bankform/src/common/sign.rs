@@ -1,0 +1,96 @@
+//! Signature primitives over bytes, and constant-time comparisons.
+//!
+//! Every comparison of a received signature with the expected one goes through
+//! [`ct_eq`] / [`ct_eq_hex`] (`subtle`), so the time taken does not reveal how many leading
+//! bytes matched.
+
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha512};
+use subtle::ConstantTimeEq;
+
+/// SHA-1 of `data`.
+pub(crate) fn sha1(data: &[u8]) -> [u8; 20] {
+    Sha1::digest(data).into()
+}
+
+/// SHA-256 of `data`.
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// SHA-512 of `data`.
+pub(crate) fn sha512(data: &[u8]) -> [u8; 64] {
+    Sha512::digest(data).into()
+}
+
+/// HMAC-SHA-256 of `data` under `key` (HMAC accepts keys of any length).
+pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_key_length());
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA-512 of `data` under `key`.
+pub(crate) fn hmac_sha512(key: &[u8], data: &[u8]) -> [u8; 64] {
+    let mut mac =
+        <Hmac<Sha512> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_key_length());
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC is defined for keys of every length, so `new_from_slice` cannot fail; this keeps the
+/// code free of `unwrap` while documenting why.
+#[cold]
+fn unreachable_key_length() -> ! {
+    unreachable!("HMAC accepts keys of any length")
+}
+
+/// Constant-time equality of two byte strings (lengths are not secret).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// Whether `received` is the hex encoding of `expected`, in either case, compared in
+/// constant time.
+pub(crate) fn ct_eq_hex(received: &str, expected: &[u8]) -> bool {
+    let lower = received.to_ascii_lowercase();
+    ct_eq(lower.as_bytes(), hex::encode(expected).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_digests() {
+        assert_eq!(
+            hex::encode(sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            hex::encode(sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // RFC 4231 test case 2.
+        assert_eq!(
+            hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert!(
+            hex::encode(hmac_sha512(b"Jefe", b"what do ya want for nothing?"))
+                .starts_with("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554")
+        );
+        assert_eq!(sha512(b"").len(), 64);
+    }
+
+    #[test]
+    fn comparisons() {
+        let d = sha1(b"x");
+        assert!(ct_eq_hex(&hex::encode(d).to_uppercase(), &d));
+        assert!(!ct_eq_hex(&hex::encode(sha1(b"y")), &d));
+        assert!(!ct_eq_hex("", &d));
+        assert!(!ct_eq(b"ab", b"abc"));
+    }
+}

@@ -1,0 +1,44 @@
+//! # polypay-bankform
+//!
+//! The French bank form-redirect protocols for polypay, each byte-exact with the bank and
+//! compatible with eopayment 3.15 configurations:
+//!
+//! | kind | protocol | module |
+//! |---|---|---|
+//! | `systempayv2`, `payzen` | Lyra "vads" form (SystemPay, PayZen) | [`systempay`] |
+//! | `sips2` | Worldline Sips 2.0 Paypage POST + office server | [`sips2`] |
+//! | `paybox` | Paybox System (Verifone e-Transactions) + Paybox Direct | [`paybox`] |
+//! | `ogone` | Ogone / Ingenico e-Commerce | [`ogone`] |
+//! | `tipi` | TIPI / PayFiP régie, URL mode | [`tipi`] |
+//!
+//! Every backend registers itself with [`polypay_core::register_backend!`]; the `polypay`
+//! facade calls [`link`] so that the linker keeps these registrations.
+//!
+//! Common rules, from the protocol reference (`shared/specs/bankform.md`):
+//!
+//! - **Exact money**: amounts are encoded in minor units without rounding; too many fraction
+//!   digits, zero and out-of-range amounts are errors.
+//! - **Fail closed**: a return is verified over what was received, in constant time, before
+//!   anything is trusted; an unverified return is never paid nor accepted (it reads as
+//!   `waiting`, with the claimed status kept for logs). TIPI returns carry no signature at all
+//!   and are never verified unless the loudly named `trust_unsigned_returns` is set.
+//! - **Sans-IO**: the clock, the entropy and the HTTP exchanges (Sips office server, Paybox
+//!   Direct) come from the host through [`polypay_core::Context`].
+//! - **Compatible**: eopayment's parameter names, defaults and wire formats; the deliberate
+//!   differences (spec §7) are documented per module.
+#![forbid(unsafe_code)]
+
+mod common;
+pub mod systempay;
+
+/// Forces the linker to keep this crate (and so its `inventory` registrations) in a program
+/// that refers to nothing else in it. The `polypay` facade calls it from
+/// `Registry::builtin()`.
+///
+/// ```
+/// polypay_bankform::link();
+/// let registry = polypay_core::Registry::from_inventory()?;
+/// assert!(registry.kinds().contains(&"systempayv2".to_owned()));
+/// # Ok::<(), polypay_core::Error>(())
+/// ```
+pub fn link() {}

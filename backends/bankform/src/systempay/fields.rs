@@ -1,0 +1,186 @@
+//! The `vads_*` fields of the payment form: their type and length, checked before signing.
+
+/// The character class of a field's value (the bank's type letters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `n`: digits.
+    Numeric,
+    /// `a`: letters.
+    Alpha,
+    /// `an`: letters and digits.
+    Alnum,
+    /// `an-`: letters, digits and `-`.
+    AlnumDash,
+    /// `an;`: letters, digits and `;` (and `_`, which card brand names use).
+    AlnumSemicolon,
+    /// `ans` and anything else: not checked.
+    Any,
+}
+
+/// One field: name, kind, exact or maximal length, allowed values.
+pub(crate) struct Spec {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) exact: Option<usize>,
+    pub(crate) max: Option<usize>,
+    pub(crate) choices: &'static [&'static str],
+}
+
+const fn spec(
+    name: &'static str,
+    kind: Kind,
+    exact: Option<usize>,
+    max: Option<usize>,
+    choices: &'static [&'static str],
+) -> Spec {
+    Spec {
+        name,
+        kind,
+        exact,
+        max,
+        choices,
+    }
+}
+
+use Kind::*;
+
+/// The fields polypay knows. Other `vads_*` fields are accepted, unchecked beyond a length of
+/// 1024 characters (the longest the bank documents), and signed.
+pub(crate) const SPECS: &[Spec] = &[
+    spec("vads_version", Any, None, None, &["V2"]),
+    spec("vads_site_id", Numeric, Some(8), None, &[]),
+    spec("vads_ctx_mode", Alpha, None, None, &["TEST", "PRODUCTION"]),
+    spec("vads_trans_id", Alnum, Some(6), None, &[]),
+    spec("vads_trans_date", Numeric, Some(14), None, &[]),
+    spec("vads_amount", Numeric, None, Some(12), &[]),
+    spec("vads_currency", Numeric, Some(3), None, &[]),
+    spec(
+        "vads_action_mode",
+        Any,
+        None,
+        None,
+        &["INTERACTIVE", "SILENT"],
+    ),
+    spec("vads_page_action", Any, None, None, &["PAYMENT"]),
+    spec("vads_payment_config", Any, None, None, &["SINGLE", "MULTI"]),
+    spec("vads_capture_delay", Numeric, None, Some(3), &[]),
+    spec(
+        "vads_validation_mode",
+        Numeric,
+        None,
+        Some(1),
+        &["", "0", "1"],
+    ),
+    spec("vads_contrib", Any, None, Some(255), &[]),
+    spec("vads_cust_country", Alpha, Some(2), None, &[]),
+    spec("vads_language", Alpha, Some(2), None, &[]),
+    spec(
+        "vads_return_mode",
+        Any,
+        None,
+        None,
+        &["", "NONE", "POST", "GET"],
+    ),
+    spec("vads_payment_cards", AlnumSemicolon, None, Some(127), &[]),
+    spec("vads_url_return", Any, None, Some(1024), &[]),
+    spec("vads_url_check", Any, None, Some(1024), &[]),
+    spec("vads_url_success", Any, None, Some(1024), &[]),
+    spec("vads_url_refused", Any, None, Some(1024), &[]),
+    spec("vads_url_cancel", Any, None, Some(1024), &[]),
+    spec("vads_url_error", Any, None, Some(1024), &[]),
+    spec("vads_url_referral", Any, None, Some(127), &[]),
+    spec("vads_order_id", AlnumDash, None, Some(32), &[]),
+    spec("vads_order_info", Any, None, Some(255), &[]),
+    spec("vads_order_info2", Any, None, Some(255), &[]),
+    spec("vads_order_info3", Any, None, Some(255), &[]),
+    spec("vads_cust_name", Any, None, Some(127), &[]),
+    spec("vads_cust_first_name", Any, None, Some(63), &[]),
+    spec("vads_cust_last_name", Any, None, Some(63), &[]),
+    // The bank's type is `an`, but addresses have spaces: eopayment's check rejects every
+    // real address (D11), polypay checks only the length.
+    spec("vads_cust_address", Any, None, Some(255), &[]),
+    spec("vads_cust_email", Any, None, Some(127), &[]),
+    spec("vads_cust_id", Any, None, Some(63), &[]),
+    spec("vads_cust_phone", Any, None, Some(63), &[]),
+    spec("vads_cust_title", Any, None, Some(63), &[]),
+    spec("vads_cust_city", Any, None, Some(63), &[]),
+    spec("vads_cust_zip", Any, None, Some(63), &[]),
+    spec("vads_theme_config", Any, None, Some(255), &[]),
+    spec("vads_user_info", Any, None, Some(255), &[]),
+    spec("vads_contracts", Any, None, Some(255), &[]),
+];
+
+/// Longest value accepted for a field polypay does not know.
+const MAX_UNKNOWN: usize = 1024;
+
+/// Why `value` is not acceptable for the field `name`, if it is not. An empty value is always
+/// acceptable (the bank treats it as absent).
+pub(crate) fn problem(name: &str, value: &str) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    let len = value.chars().count();
+    let Some(spec) = SPECS.iter().find(|s| s.name == name) else {
+        return (len > MAX_UNKNOWN)
+            .then(|| format!("{name} must be at most {MAX_UNKNOWN} characters"));
+    };
+    if let Some(exact) = spec.exact
+        && len != exact
+    {
+        return Some(format!("{name} must be exactly {exact} characters"));
+    }
+    if let Some(max) = spec.max
+        && len > max
+    {
+        return Some(format!("{name} must be at most {max} characters"));
+    }
+    if !spec.choices.is_empty() && !spec.choices.contains(&value) {
+        return Some(format!("{name} must be one of {}", spec.choices.join(", ")));
+    }
+    let ok = match spec.kind {
+        Numeric => value.bytes().all(|b| b.is_ascii_digit()),
+        Alpha => value.bytes().all(|b| b.is_ascii_alphabetic()),
+        Alnum => value.bytes().all(|b| b.is_ascii_alphanumeric()),
+        AlnumDash => value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+        AlnumSemicolon => value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b';' || b == b'_'),
+        Any => !value.chars().any(char::is_control),
+    };
+    (!ok).then(|| {
+        let what = match spec.kind {
+            Numeric => "digits",
+            Alpha => "letters",
+            Alnum => "letters and digits",
+            AlnumDash => "letters, digits and -",
+            AlnumSemicolon => "letters, digits and ;",
+            Any => "printable characters",
+        };
+        format!("{name} must contain only {what}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_and_lengths() {
+        assert_eq!(
+            problem("vads_trans_id", "12345"),
+            Some("vads_trans_id must be exactly 6 characters".into())
+        );
+        assert!(problem("vads_trans_id", "12a45b").is_none());
+        assert!(problem("vads_trans_id", "12-45b").is_some());
+        assert!(problem("vads_order_id", "order-42").is_none());
+        assert!(problem("vads_order_id", "order 42").is_some());
+        assert!(problem("vads_cust_address", "12 rue de la Paix").is_none());
+        assert!(problem("vads_return_mode", "PUT").is_some());
+        assert!(problem("vads_capture_delay", "").is_none());
+        assert!(problem("vads_whatever", &"x".repeat(1025)).is_some());
+        assert!(problem("vads_contrib", "a\nb").is_some());
+        assert!(problem("vads_payment_cards", "CB;VISA;AMEX").is_none());
+    }
+}

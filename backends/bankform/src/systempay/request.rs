@@ -1,0 +1,226 @@
+//! Building the signed payment form.
+
+use jiff::tz::TimeZone;
+use polypay_core::{Action, Context, FormMethod, PaymentIntent, PaymentRequest, Result};
+
+use super::SystemPay;
+use super::config::Extra;
+use super::fields;
+use super::signature;
+use crate::common::config::{Problems, extra};
+use crate::common::fields::Fields;
+use crate::common::ids::EntropyStream;
+use crate::common::money;
+use crate::common::time;
+
+/// Transaction ids: letters first, so that the first character, which encodes the time of
+/// day, is never `9` (ids `9xxxxx` are reserved for the back office).
+const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// A `vads_trans_id` unique per shop and UTC day, as the bank requires.
+///
+/// The first four characters encode the UTC time of day in hundredths of a second (8 640 000
+/// values < 62⁴, first character always a letter); the last two are drawn from the injected
+/// entropy (3 844 values). Two payments of one shop get the same id only when they start in
+/// the same hundredth of a second *and* draw the same two characters (1 in 3 844). A shop that
+/// needs a strict guarantee sets `vads_trans_id` itself (per payment, from its own counter).
+pub(crate) fn transaction_id(cx: &Context<'_>) -> String {
+    let day = cx.now.to_zoned(TimeZone::UTC);
+    let t = day.time();
+    let centis = ((i64::from(t.hour()) * 60 + i64::from(t.minute())) * 60 + i64::from(t.second()))
+        * 100
+        + i64::from(t.subsec_nanosecond()) / 10_000_000;
+    let mut n = usize::try_from(centis).unwrap_or(0);
+    let mut head = [0u8; 4];
+    for slot in head.iter_mut().rev() {
+        *slot = ID_ALPHABET[n % 62];
+        n /= 62;
+    }
+    let mut id: String = head.iter().map(|b| char::from(*b)).collect();
+    id.push_str(&EntropyStream::new(&cx.entropy, "vads_trans_id").string(ID_ALPHABET, 2));
+    id
+}
+
+impl SystemPay {
+    /// The signed form for `req`.
+    pub(crate) fn build_request(
+        &self,
+        req: &PaymentRequest,
+        cx: &Context<'_>,
+    ) -> Result<PaymentIntent> {
+        let cfg = &self.config;
+        let extra: Extra = if req.extra.is_empty() {
+            Extra::default()
+        } else {
+            extra(&self.description, &req.extra)?
+        };
+        let units = money::minor_units(&req.amount)?;
+        let currency = money::numeric_code(&req.amount)?;
+        let manual = extra
+            .manual_validation
+            .unwrap_or(req.manual_validation || cfg.manual_validation);
+        let capture = req
+            .capture_day
+            .map(|d| d.to_string())
+            .or_else(|| cfg.capture_day.clone())
+            .unwrap_or_default();
+
+        let mut f = Fields::with_capacity(32);
+        f.push("vads_action_mode", "INTERACTIVE");
+        f.push("vads_amount", units.to_string());
+        f.push("vads_capture_delay", capture);
+        f.push("vads_contrib", "eopayment");
+        f.push("vads_ctx_mode", cfg.vads_ctx_mode.as_str());
+        f.push("vads_currency", format!("{currency:03}"));
+        f.push("vads_cust_country", "FR");
+        f.push("vads_language", "fr");
+        f.push("vads_page_action", "PAYMENT");
+        f.push("vads_payment_cards", cfg.vads_payment_cards.as_str());
+        f.push("vads_payment_config", cfg.vads_payment_config.as_str());
+        f.push("vads_return_mode", "GET");
+        f.push("vads_site_id", cfg.vads_site_id.as_str());
+        f.push(
+            "vads_trans_date",
+            time::format_in(cx.now, &TimeZone::UTC, "%Y%m%d%H%M%S"),
+        );
+        f.push("vads_trans_id", transaction_id(cx));
+        f.push("vads_validation_mode", if manual { "1" } else { "" });
+        f.push("vads_version", "V2");
+        let return_url = req
+            .return_url
+            .as_ref()
+            .map(|u| u.as_str())
+            .unwrap_or(&cfg.normal_return_url);
+        if !return_url.is_empty() {
+            f.push("vads_url_return", return_url);
+        }
+        let check = req
+            .notification_url
+            .as_ref()
+            .map(|u| u.as_str())
+            .or(cfg.automatic_return_url.as_deref());
+        if let Some(check) = check {
+            f.push("vads_url_check", check);
+        }
+        for (name, value) in [
+            ("vads_order_info", &cfg.vads_order_info),
+            ("vads_order_info2", &cfg.vads_order_info2),
+            ("vads_order_info3", &cfg.vads_order_info3),
+        ] {
+            if let Some(v) = value {
+                f.set(name, v.as_str());
+            }
+        }
+        // Configuration presets, then the request's own data, then per-payment fields: the
+        // most specific wins.
+        for (name, value) in &cfg.preset {
+            f.set(name, value.as_str());
+        }
+        let optional = [
+            ("vads_order_id", req.order_id.as_deref()),
+            ("vads_order_info", req.description.as_deref()),
+            ("vads_cust_email", req.customer.email.as_deref()),
+            ("vads_cust_first_name", req.customer.first_name.as_deref()),
+            ("vads_cust_last_name", req.customer.last_name.as_deref()),
+            ("vads_cust_address", req.customer.address.as_deref()),
+            ("vads_cust_phone", req.customer.phone.as_deref()),
+            (
+                "vads_language",
+                req.locale.as_deref().map(|l| l.get(..2).unwrap_or(l)),
+            ),
+            (
+                "vads_ext_info_eopayment_trans_id",
+                req.transaction_id.as_deref(),
+            ),
+        ];
+        for (name, value) in optional {
+            if let Some(v) = value {
+                f.set(name, v);
+            }
+        }
+        for (name, value) in [
+            ("vads_order_info", &extra.vads_order_info),
+            ("vads_order_info2", &extra.vads_order_info2),
+            ("vads_order_info3", &extra.vads_order_info3),
+            ("vads_payment_cards", &extra.vads_payment_cards),
+        ] {
+            if let Some(v) = value {
+                f.set(name, v.as_str());
+            }
+        }
+        let mut problems = Problems::default();
+        for (name, value) in &extra.fields {
+            if !name.starts_with("vads_") {
+                problems.push(format!(
+                    "unknown per-transaction field {name:?} (SystemPay fields start with vads_)"
+                ));
+                continue;
+            }
+            match value {
+                serde_json::Value::String(s) => f.set(name, s.as_str()),
+                serde_json::Value::Number(n) => f.set(name, n.to_string()),
+                serde_json::Value::Null => {}
+                _ => problems.push(format!("{name} must be text")),
+            }
+        }
+        for (name, value) in f.iter() {
+            if let Some(p) = fields::problem(name, value) {
+                problems.push(p);
+            }
+        }
+        if let Some(id) = f.get("vads_trans_id") {
+            problems.check(id.starts_with('9'), || {
+                "vads_trans_id must not start with 9 (reserved for the back office)".into()
+            });
+        }
+        problems.into_result()?;
+
+        let secret = self
+            .secret_for(f.get("vads_ctx_mode").unwrap_or("TEST"))
+            .ok_or_else(|| {
+                polypay_core::Error::invalid_input(
+                    "vads_ctx_mode is PRODUCTION but secret_production is not configured",
+                )
+            })?;
+        f.sort_by_name();
+        let sig = signature::sign(cfg.signature_algo, secret, f.iter());
+        let id = match &req.transaction_id {
+            Some(id) => id.clone(),
+            None => format!(
+                "{}_{}",
+                f.get("vads_trans_date").unwrap_or_default(),
+                f.get("vads_trans_id").unwrap_or_default()
+            ),
+        };
+        f.push("signature", sig);
+        Ok(PaymentIntent::new(
+            id,
+            Action::Form {
+                url: self.service_url.clone(),
+                method: FormMethod::Post,
+                fields: f.into_vec(),
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polypay_core::Timestamp;
+
+    #[test]
+    fn ids_follow_the_rules() {
+        let t: Timestamp = "2024-05-01T23:59:59.99Z".parse().unwrap();
+        let id = transaction_id(&Context::fixed(t, [1; 32]));
+        assert_eq!(id.len(), 6);
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert!(id.as_bytes()[0].is_ascii_alphabetic());
+        // Different hundredths of a second give different ids whatever the entropy.
+        let t2: Timestamp = "2024-05-01T23:59:59.98Z".parse().unwrap();
+        let id2 = transaction_id(&Context::fixed(t2, [1; 32]));
+        assert_ne!(id[..4], id2[..4]);
+        let midnight: Timestamp = "2024-05-01T00:00:00Z".parse().unwrap();
+        assert!(transaction_id(&Context::fixed(midnight, [0; 32])).starts_with("AAAA"));
+    }
+}
