@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 mod common;
+pub mod sips2;
 pub mod systempay;
 
 /// Forces the linker to keep this crate (and so its `inventory` registrations) in a program

@@ -1,0 +1,154 @@
+//! Reading the Paypage return (browser POST) and the automatic response (server POST).
+
+use polypay_core::{
+    Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent, Timestamp,
+};
+
+use super::Sips2;
+use super::config::SIMULATION_MERCHANT_ID;
+use super::seal;
+use crate::common::money;
+use crate::common::received::{Received, pairs_to_map};
+use crate::common::time;
+
+/// The status and English text of a `responseCode` (spec §2.4, polypay column: 05 is denied
+/// and 60 waiting, where eopayment says error — D8).
+pub(crate) fn response_code(code: &str) -> (PaymentStatus, &'static str) {
+    use PaymentStatus::*;
+    match code {
+        "00" => (Paid, "authorisation accepted"),
+        "02" => (
+            Denied,
+            "authorisation request to be performed via telephone with the issuer (card limit exceeded)",
+        ),
+        "03" => (Error, "invalid merchant contract"),
+        "05" => (Denied, "authorisation refused"),
+        "11" => (Denied, "used for differed check (PAN blocked)"),
+        "12" => (Error, "invalid transaction"),
+        "14" => (Denied, "invalid PAN number or payment means data"),
+        "17" => (Cancelled, "buyer cancellation"),
+        "24" => (Error, "operation not authorised for the transaction status"),
+        "25" => (Error, "transaction unknown"),
+        "30" => (Error, "format error"),
+        "34" => (Denied, "fraud suspicion"),
+        "40" => (Error, "function not supported"),
+        "51" => (Denied, "amount too high"),
+        "54" => (Denied, "card expired"),
+        "60" => (Waiting, "transaction pending"),
+        "63" => (Denied, "security rules not observed, transaction stopped"),
+        "75" => (
+            Denied,
+            "number of attempts at entering the card number exceeded",
+        ),
+        "90" => (Error, "service temporarily unavailable"),
+        "94" => (
+            Error,
+            "duplicated transaction (transactionReference reused)",
+        ),
+        "97" => (Expired, "time frame exceeded, transaction refused"),
+        "99" => (Error, "temporary problem on the Sips server"),
+        _ => (Error, "unknown response code"),
+    }
+}
+
+/// `Data` split on `|`, each piece on its first `=`, in order.
+pub(crate) fn split_data(data: &str) -> Vec<(String, String)> {
+    data.split('|')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+fn get<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+impl Sips2 {
+    /// The status of the `Data` fields.
+    fn status(fields: &[(String, String)]) -> (PaymentStatus, String) {
+        match get(fields, "responseCode") {
+            None => (PaymentStatus::Error, "no responseCode".into()),
+            Some(code) => {
+                let (mut status, text) = response_code(code);
+                // Authorised, to be captured by `validate`.
+                if status == PaymentStatus::Paid && get(fields, "captureMode") == Some("VALIDATION")
+                {
+                    status = PaymentStatus::Accepted;
+                }
+                (status, format!("{code}: {text}"))
+            }
+        }
+    }
+
+    /// `transactionDateTime`: ISO 8601 with an offset (what Sips sends), else eopayment's
+    /// `YYYY-MM-DD HH:MM:SS` in the configured zone.
+    fn date(&self, text: &str) -> Option<Timestamp> {
+        text.parse::<Timestamp>()
+            .ok()
+            .or_else(|| time::parse_civil(text, "%Y-%m-%d %H:%M:%S", &self.timezone))
+    }
+
+    /// Parses and verifies a return.
+    pub(crate) fn parse_response(&self, incoming: &Incoming) -> Result<PaymentResponse> {
+        let r = Received::parse(incoming)?;
+        let data = r.require("Data", "sips2")?;
+        let seal = r.require("Seal", "sips2")?;
+        r.require("InterfaceVersion", "sips2")?;
+        let verified = seal::verify_paypage(data, self.config.secret_key.expose(), seal);
+        let fields = split_data(data);
+        let reference = get(&fields, "transactionReference")
+            .ok_or_else(|| Error::malformed("the Sips Data has no transactionReference"))?;
+        let (status, text) = Self::status(&fields);
+        let mut resp = PaymentResponse::with_verification(status, verified);
+        resp.order_id = Some(reference.to_owned());
+        resp.transaction_id = get(&fields, "authorisationId")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        resp.amount = money::reported(get(&fields, "amount"), get(&fields, "currencyCode"));
+        resp.bank_status = Some(text);
+        resp.test = get(&fields, "merchantId") == Some(SIMULATION_MERCHANT_ID)
+            || self.config.platform == super::Platform::Test;
+        resp.transaction_date = get(&fields, "transactionDateTime").and_then(|d| self.date(d));
+        resp.bank_data = pairs_to_map(&fields);
+        resp.return_content = Some(ReturnContent::text("OK"));
+        Ok(resp)
+    }
+
+    /// Whether a return looks like a Sips one, and its id.
+    pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
+        let r = Received::parse(incoming).ok()?;
+        if !r.has_all(&["Data", "Seal", "InterfaceVersion"]) {
+            return None;
+        }
+        get(&split_data(r.get("Data")?), "transactionReference").map(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes() {
+        assert_eq!(response_code("05").0, PaymentStatus::Denied);
+        assert_eq!(response_code("60").0, PaymentStatus::Waiting);
+        assert_eq!(response_code("97").0, PaymentStatus::Expired);
+        assert_eq!(response_code("17").0, PaymentStatus::Cancelled);
+        assert_eq!(response_code("ZZ").0, PaymentStatus::Error);
+        let f = split_data("a=1|b=x=y||c");
+        assert_eq!(
+            f,
+            [
+                ("a".into(), "1".into()),
+                ("b".into(), "x=y".into()),
+                ("c".into(), "".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Sips seals.
+//!
+//! - Paypage (eopayment's, and the bank's default): `lowercase_hex(SHA256(Data + secret))`.
+//! - Office server: `lowercase_hex(HMAC_SHA256(secret, values of the sorted keys, concatenated))`,
+//!   `keyVersion`, `sealAlgorithm` and `seal` excluded.
+
+use serde_json::{Map, Value};
+
+use crate::common::sign;
+
+/// The Paypage seal of `data`.
+pub(crate) fn paypage(data: &str, secret: &str) -> String {
+    hex::encode(paypage_raw(data, secret))
+}
+
+/// The Paypage seal as bytes.
+pub(crate) fn paypage_raw(data: &str, secret: &str) -> [u8; 32] {
+    let mut input = String::with_capacity(data.len() + secret.len());
+    input.push_str(data);
+    input.push_str(secret);
+    sign::sha256(input.as_bytes())
+}
+
+/// Whether `received` is the Paypage seal of `data` (constant time, hex in either case).
+pub(crate) fn verify_paypage(data: &str, secret: &str, received: &str) -> bool {
+    sign::ct_eq_hex(received, &paypage_raw(data, secret))
+}
+
+/// A JSON value as the office server writes it into the sealed string.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The office-server seal of a JSON object.
+pub(crate) fn office_raw(body: &Map<String, Value>, secret: &str) -> [u8; 32] {
+    let mut keys: Vec<&String> = body
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "keyVersion" | "sealAlgorithm" | "seal"))
+        .collect();
+    keys.sort_unstable();
+    let s: String = keys.iter().map(|k| text(&body[k.as_str()])).collect();
+    sign::hmac_sha256(secret.as_bytes(), s.as_bytes())
+}
+
+/// The office-server seal as lower-case hex.
+pub(crate) fn office(body: &Map<String, Value>, secret: &str) -> String {
+    hex::encode(office_raw(body, secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn office_seal_ignores_its_own_fields() {
+        let a = serde_json::json!({"b": "2", "a": "1", "keyVersion": "1", "seal": "x"});
+        let b = serde_json::json!({"a": "1", "b": "2"});
+        let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
+        assert_eq!(office(a, "k"), office(b, "k"));
+        assert_eq!(office(b, "k"), hex::encode(sign::hmac_sha256(b"k", b"12")));
+        assert!(verify_paypage(
+            "x=1",
+            "k",
+            &paypage("x=1", "k").to_uppercase()
+        ));
+    }
+}
