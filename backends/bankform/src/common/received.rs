@@ -119,8 +119,16 @@ fn raw_text(incoming: &Incoming) -> Result<String> {
 
 /// Decodes one form-urlencoded component (`+` is a space).
 pub(crate) fn decode(raw: &str, decoding: Decoding) -> Result<String> {
-    let spaced = raw.replace('+', " ");
-    let bytes: Vec<u8> = percent_encoding::percent_decode_str(&spaced).collect();
+    decode_bytes(raw.as_bytes(), decoding)
+}
+
+/// Decodes one form-urlencoded component given as bytes (`+` is a space).
+pub(crate) fn decode_bytes(raw: &[u8], decoding: Decoding) -> Result<String> {
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
+    let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
     match decoding {
         Decoding::Utf8 => String::from_utf8(bytes)
             .map_err(|_| Error::malformed("a parameter is not valid UTF-8 once decoded")),
