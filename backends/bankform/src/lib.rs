@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 mod common;
+pub mod ogone;
 pub mod paybox;
 pub mod sips2;
 pub mod systempay;

@@ -1,0 +1,137 @@
+//! Reading Ogone returns (browser redirects to the ACCEPT/... URLs, and post-sale requests).
+
+use polypay_core::{
+    Amount, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent,
+};
+
+use super::Ogone;
+use super::config::{Encoding, Environment};
+use super::signature;
+use crate::common::received::{Decoding, Received, pairs_to_map};
+
+/// The status and English text of a `STATUS` (eopayment's table, plus the documented meanings
+/// of 52, 92 and 93; 61 and 81 are deletion/refund states, not a payment waiting).
+pub(crate) fn status_code(code: &str) -> (PaymentStatus, &'static str) {
+    use PaymentStatus::*;
+    match code {
+        "1" => (Cancelled, "cancelled by the customer"),
+        "2" => (Denied, "authorisation refused"),
+        "5" => (Accepted, "authorised"),
+        "9" => (Paid, "payment requested"),
+        "95" => (Paid, "payment processed by merchant"),
+        "93" => (Denied, "payment refused"),
+        "52" => (Waiting, "authorisation not known"),
+        "92" => (Waiting, "payment uncertain"),
+        "61" | "81" => (Error, "deletion or refund pending (not a payment state)"),
+        c if c.len() == 2 && c.ends_with('1') => (Waiting, "waiting"),
+        _ => (Error, "unknown status"),
+    }
+}
+
+impl Ogone {
+    /// Parses and verifies a return.
+    pub(crate) fn parse_response(&self, incoming: &Incoming) -> Result<PaymentResponse> {
+        let decoding = match self.config.encoding {
+            Encoding::Latin1 => Decoding::Latin1,
+            Encoding::Utf8 => Decoding::Utf8,
+        };
+        let raw = Received::parse_with(incoming, decoding)?;
+        let mut pairs: Vec<(String, String)> = Vec::with_capacity(raw.pairs.len());
+        for (name, value) in raw.pairs {
+            let upper = name.to_ascii_uppercase();
+            if pairs.iter().any(|(n, _)| *n == upper) {
+                return Err(Error::malformed(format!(
+                    "the parameter {upper} is given twice"
+                )));
+            }
+            pairs.push((upper, value));
+        }
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let (Some(order), Some(payid), Some(status), Some(ncerror)) =
+            (get("ORDERID"), get("PAYID"), get("STATUS"), get("NCERROR"))
+        else {
+            return Err(Error::malformed(
+                "the Ogone return lacks ORDERID, PAYID, STATUS or NCERROR",
+            ));
+        };
+        // D13: SHA-OUT is always checked, whether or not SHA-IN is configured.
+        let verified = get("SHASIGN").is_some_and(|sig| {
+            signature::verify_out(
+                self.config.hash_algorithm,
+                self.config.sha_out.expose(),
+                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+                sig,
+            )
+        });
+        let (claimed, text) = status_code(status);
+        let mut resp = PaymentResponse::with_verification(claimed, verified);
+        resp.order_id = Some(
+            get("COMPLUS")
+                .filter(|c| !c.is_empty())
+                .unwrap_or(order)
+                .to_owned(),
+        );
+        resp.transaction_id = Some(payid.to_owned()).filter(|p| !p.is_empty());
+        // AMOUNT is in major units (7.5), CURRENCY a code in any case.
+        resp.amount = match (get("AMOUNT"), get("CURRENCY")) {
+            (Some(a), Some(c)) => Currency::new(&c.to_ascii_uppercase())
+                .ok()
+                .and_then(|c| Amount::parse_in(a, c).ok()),
+            _ => None,
+        };
+        resp.bank_status = Some(format!("STATUS {status}: {text} (NCERROR {ncerror})"));
+        resp.test = self.config.environment == Environment::Test;
+        resp.bank_data = pairs_to_map(&pairs);
+        resp.return_content = Some(ReturnContent::text("OK"));
+        Ok(resp)
+    }
+
+    /// Whether a return looks like an Ogone one, and its id.
+    pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
+        let r = Received::parse_with(incoming, Decoding::Latin1).ok()?;
+        let get = |name: &str| {
+            r.pairs
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        ["ORDERID", "PAYID", "STATUS", "NCERROR"]
+            .iter()
+            .all(|n| get(n).is_some())
+            .then(|| get("COMPLUS").or(get("ORDERID")).map(str::to_owned))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        use PaymentStatus::*;
+        for (code, status) in [
+            ("1", Cancelled),
+            ("2", Denied),
+            ("5", Accepted),
+            ("9", Paid),
+            ("95", Paid),
+            ("41", Waiting),
+            ("51", Waiting),
+            ("91", Waiting),
+            ("0", Error),
+            ("52", Waiting),
+            ("92", Waiting),
+            ("93", Denied),
+            ("61", Error),
+            ("81", Error),
+            ("", Error),
+        ] {
+            assert_eq!(status_code(code).0, status, "{code}");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Known answers and behaviour of the Ogone backend.
+
+use polypay_core::{Action, Amount, Context, Incoming, PaymentStatus, Timestamp};
+use serde_json::json;
+
+use super::*;
+
+fn backend(extra: serde_json::Value) -> Ogone {
+    let mut c = json!({
+        "environment": "TEST", "pspid": "2352566ö", "sha_in": "sécret", "sha_out": "sécret",
+        "automatic_return_url": "http://example.com/autömatic_réturn_url",
+    })
+    .as_object()
+    .cloned()
+    .unwrap();
+    c.extend(extra.as_object().cloned().unwrap());
+    Ogone::build(&c).unwrap()
+}
+
+fn cx() -> Context<'static> {
+    Context::fixed(
+        "2020-01-01T12:00:00Z".parse::<Timestamp>().unwrap(),
+        [4; 32],
+    )
+}
+
+/// eopayment's test_iso_8859_1_response (spec §4.6).
+#[test]
+fn published_latin1_response() {
+    let b = backend(json!({}));
+    let q = "orderID=lRXK4Rl1N2yIR3R5z7Kc&currency=EUR&amount=7%2E5&PM=CreditCard&ACCEPTANCE=test123&STATUS=9&CARDNO=XXXXXXXXXXXX9999&ED=0118&CN=Miha%EF+Serghe%EF&TRXDATE=10%2F24%2F16&PAYID=3011228911&NCERROR=0&BRAND=MasterCard&IP=80%2E12%2E92%2E47&SHASIGN=C429BE892FACFBFCE5E2CC809B102D866DD3D48C";
+    let r = b.parse_response(&Incoming::get(q)).unwrap();
+    assert!(r.is_verified());
+    assert_eq!(r.status(), PaymentStatus::Paid);
+    assert_eq!(r.order_id.as_deref(), Some("lRXK4Rl1N2yIR3R5z7Kc"));
+    assert_eq!(r.transaction_id.as_deref(), Some("3011228911"));
+    assert_eq!(r.amount, Some(Amount::parse("EUR:7.50").unwrap()));
+    assert_eq!(r.bank_data["CN"], "Mihaï Sergheï");
+    let tampered = q.replace("STATUS=9", "STATUS=5");
+    assert!(
+        !b.parse_response(&Incoming::get(tampered))
+            .unwrap()
+            .is_verified()
+    );
+    assert_eq!(
+        b.guess(&Incoming::get(q)).as_deref(),
+        Some("lRXK4Rl1N2yIR3R5z7Kc")
+    );
+}
+
+/// eopayment's test_bank_transfer_response: latin-1 and UTF-8 hashes both verify.
+#[test]
+fn published_transfer_response() {
+    for encoding in ["iso-8859-1", "utf-8"] {
+        let b = backend(json!({ "encoding": encoding }));
+        for (sig, ok) in [
+            ("944CBD1E010BA4945415AE4B16CC40FD533F6CE2", true),
+            ("0E35F687ACBEAA6CA769E0ADDBD0863EB6C1678A", true),
+            ("0e35f687acbeaa6ca769e0addbd0863eb6c1678a", true),
+            ("0000000000000000000000000000000000000000", false),
+        ] {
+            let q = format!(
+                "orderid=myorder&status=41&payid=3011229363&cn=User&ncerror=0&trxdate=10%2F24%2F16&brand=Bank+transfer&pm=bank+transfer&currency=eur&amount=7.5&shasign={sig}"
+            );
+            let r = b.parse_response(&Incoming::get(q)).unwrap();
+            assert_eq!(r.is_verified(), ok, "{encoding} {sig}");
+            assert_eq!(r.status(), PaymentStatus::Waiting);
+        }
+    }
+    let b = backend(json!({}));
+    assert!(
+        b.parse_response(&Incoming::get("payid=1&status=9&ncerror=0"))
+            .is_err()
+    );
+    assert!(
+        b.parse_response(&Incoming::get(
+            "orderid=1&ORDERID=2&payid=1&status=9&ncerror=0"
+        ))
+        .is_err()
+    );
+}
+
+#[test]
+fn request_form() {
+    let b = backend(
+        json!({ "normal_return_url": "http://example.com/ret", "hash_algorithm": "sha512" }),
+    );
+    let req = PaymentRequest::new(Amount::parse("EUR:42.42").unwrap())
+        .with_order_id("my ordér")
+        .with_email("foo@example.com")
+        .with_extra("paramplus", "x=1")
+        .with_extra("ITEMNAME1", "Book");
+    let intent = b.build_request(&req, &cx()).unwrap();
+    assert_eq!(intent.transaction_id.len(), 32);
+    let Action::Form { fields, url, .. } = intent.action else {
+        panic!()
+    };
+    assert_eq!(
+        url.as_str(),
+        "https://secure.ogone.com/ncol/test/orderstandard.asp"
+    );
+    let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    assert_eq!(get("AMOUNT"), Some("4242"));
+    assert_eq!(get("PARAMPLUS"), Some("x=1"));
+    // D13: ITEMNAME1 is signed (eopayment leaves it out of SHASIGN).
+    let s = signature::signing_string(
+        fields.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        params::SHA_IN,
+        "K",
+    );
+    assert!(s.contains("ITEMNAME1=BookK"), "{s}");
+    assert_eq!(get("SHASIGN").unwrap().len(), 128);
+    for bad in [
+        PaymentRequest::new(Amount::parse("EUR:1").unwrap()).with_extra("AMOUNT", "1"),
+        PaymentRequest::new(Amount::parse("EUR:1").unwrap()).with_extra("NOPE", "1"),
+        PaymentRequest::new(Amount::parse("USD:1").unwrap()),
+    ] {
+        assert!(b.build_request(&bad, &cx()).is_err(), "{bad:?}");
+    }
+    assert_eq!(
+        OgoneFactory
+            .warnings(&json!({}).as_object().cloned().unwrap())
+            .len(),
+        1
+    );
+    assert!(
+        OgoneFactory
+            .description()
+            .toml_template("o")
+            .contains("\nhash_algorithm = \"sha512\"\n")
+    );
+}
