@@ -33,6 +33,7 @@ pub mod ogone;
 pub mod paybox;
 pub mod sips2;
 pub mod systempay;
+pub mod tipi;
 
 /// Forces the linker to keep this crate (and so its `inventory` registrations) in a program
 /// that refers to nothing else in it. The `polypay` facade calls it from

@@ -167,13 +167,6 @@ impl Paybox {
             description,
         })
     }
-
-    /// The same backend talking to another Paybox Direct server (a local simulator in tests).
-    #[cfg(test)]
-    pub(crate) fn with_direct_url(mut self, url: Url) -> Paybox {
-        self.direct_url = url;
-        self
-    }
 }
 
 impl Backend for Paybox {

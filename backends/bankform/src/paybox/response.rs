@@ -65,7 +65,7 @@ impl Paybox {
             return false;
         };
         if let Some(pos) = r.raw.find("&signature=")
-            && signature::verify_rsa(&self.public_key, r.raw[..pos].as_bytes(), &sig)
+            && signature::verify_rsa(&self.public_key, &r.raw.as_bytes()[..pos], &sig)
         {
             return true;
         }

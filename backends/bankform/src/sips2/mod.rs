@@ -157,13 +157,6 @@ impl Sips2 {
             office_url: parse(office)?,
         })
     }
-
-    /// The same backend talking to another office server (a local simulator in tests).
-    #[cfg(test)]
-    pub(crate) fn with_office_url(mut self, url: Url) -> Sips2 {
-        self.office_url = url;
-        self
-    }
 }
 
 impl Backend for Sips2 {
