@@ -34,6 +34,8 @@ pub mod paybox;
 pub mod sips2;
 pub mod systempay;
 pub mod tipi;
+#[cfg(test)]
+mod vectors;
 
 /// Forces the linker to keep this crate (and so its `inventory` registrations) in a program
 /// that refers to nothing else in it. The `polypay` facade calls it from
