@@ -31,6 +31,10 @@
 mod common;
 pub mod ogone;
 pub mod paybox;
+#[cfg(test)]
+mod roundtrip;
+#[cfg(test)]
+mod simulator;
 pub mod sips2;
 pub mod systempay;
 pub mod tipi;
