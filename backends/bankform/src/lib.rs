@@ -39,9 +39,10 @@
 //! | ogone | 4.4 µs | 9.0 µs | |
 //! | tipi | 2.5 µs | 1.4 µs | (no signature) |
 //!
-//! Side by side with eopayment 3.15 on the same inputs (`testdata/compare_eopayment.py`,
-//! one run): polypay does 5× to 22× eopayment's throughput (systempay request 22×, sips2
-//! request 19×, responses 5× to 11×, Paybox's RSA-bound response 3×). The targets
+//! Side by side with eopayment 3.15 on the same inputs (`testdata/compare_eopayment.py`; two
+//! runs, eopayment's figures vary between runs): polypay does 5× to 22× eopayment's throughput
+//! on requests (SystemPay 17–22×, Sips 9–19×, Paybox, Ogone and TIPI 6–9×), 5× to 11× on
+//! responses, and 2–3× on Paybox's RSA-bound response. The targets
 //! (100× eopayment, within 5× of the primitive) are met only where the primitive dominates
 //! (Paybox request 1.6×, Paybox response 1.0×, Sips request 3.2× of the primitive): elsewhere
 //! parsing every field into `bank_data`, strict decoding and building the response cost more

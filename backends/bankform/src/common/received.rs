@@ -119,6 +119,10 @@ fn raw_text(incoming: &Incoming) -> Result<String> {
 
 /// Decodes one form-urlencoded component (`+` is a space).
 pub(crate) fn decode(raw: &str, decoding: Decoding) -> Result<String> {
+    // Most names and values need no decoding at all: skip the copies.
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Ok(raw.to_owned());
+    }
     decode_bytes(raw.as_bytes(), decoding)
 }
 
