@@ -172,3 +172,32 @@ fn hostile_input_gives_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn every_kind_describes_itself() {
+    crate::link();
+    let registry = Registry::from_inventory().unwrap();
+    for kind in KINDS {
+        let d = registry.describe(kind).unwrap();
+        assert!(d.parameters.iter().all(|p| !p.caption.is_empty()), "{kind}");
+        let template = d.toml_template("shop");
+        let parsed: toml::Table =
+            toml::from_str(&template).unwrap_or_else(|e| panic!("{kind}: {e}\n{template}"));
+        assert_eq!(parsed["backends"]["shop"]["kind"].as_str(), Some(kind));
+        assert!(
+            d.html_form(
+                "/configure",
+                &serde_json::Map::new(),
+                &polypay_core::ConfigErrors::default()
+            )
+            .contains("<form"),
+            "{kind}"
+        );
+        // The test configuration is valid as a whole.
+        assert!(
+            d.validate(&config(kind)).is_empty(),
+            "{kind}: {:?}",
+            d.validate(&config(kind))
+        );
+    }
+}

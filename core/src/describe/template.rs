@@ -78,7 +78,8 @@ impl Description {
             if p.required {
                 let _ = writeln!(out, "{line}");
             } else {
-                let _ = writeln!(out, "# {line}");
+                // A multi-line value (a PEM key) stays commented out on every line.
+                let _ = writeln!(out, "# {}", line.replace('\n', "\n# "));
             }
         }
         let transaction: Vec<&Parameter> = self.transaction_parameters().collect();
@@ -135,7 +136,7 @@ impl Description {
             let _ = writeln!(out, "# {limit}");
         }
         if let Some(d) = &p.default {
-            let _ = writeln!(out, "# default: {}", show(d));
+            let _ = writeln!(out, "# default: {}", show(d).replace('\n', "\n# "));
         }
         if p.secret {
             let var = env_name(&format!("{instance}_{}", p.name));
