@@ -49,6 +49,31 @@ impl CaptureMode {
     }
 }
 
+/// How the Paypage `Data` is sealed.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
+pub enum SealAlgorithm {
+    /// SHA-256 of Data followed by the key (eopayment's, and the bank's default; no
+    /// SealAlgorithm field is sent)
+    #[default]
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    /// HMAC-SHA-256 of Data under the key (sent as SealAlgorithm=HMAC-SHA-256; recommended)
+    #[serde(rename = "HMAC-SHA-256")]
+    HmacSha256,
+}
+
+impl SealAlgorithm {
+    /// The wire value of the `SealAlgorithm` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SealAlgorithm::Sha256 => "SHA-256",
+            SealAlgorithm::HmacSha256 => "HMAC-SHA-256",
+        }
+    }
+}
+
 fn simulation_merchant() -> String {
     SIMULATION_MERCHANT_ID.into()
 }
@@ -111,6 +136,14 @@ pub struct Config {
     /// Accepted brands, sent as paymentMeanBrandList (for example CB,VISA,MASTERCARD).
     #[schemars(regex(pattern = r"^[A-Z0-9_,]*$"))]
     pub payment_means: Option<String>,
+    /// Seal algorithm
+    ///
+    /// How the Paypage Data is sealed. SHA-256 (Data followed by the key) is eopayment's and
+    /// stays the default; new shops should use HMAC-SHA-256 (a polypay option; eopayment has
+    /// none). Returns are checked with the algorithm they name in SealAlgorithm, else this one.
+    #[serde(default)]
+    #[schemars(extend("examples" = ["HMAC-SHA-256"]))]
+    pub seal_algorithm: SealAlgorithm,
     /// SIPS server Timezone
     ///
     /// Zone of dates written without an offset by the server.

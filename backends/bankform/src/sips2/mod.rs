@@ -29,7 +29,9 @@
 //!   `normalReturnUrl`, `[automaticResponseUrl]`, `currencyCode`, `captureMode`,
 //!   `[captureDay]`, `[paymentMeanBrandList]`, `transactionReference`, `orderId`,
 //!   `statementReference`, `amount`, `[billingContact.email]`, `[captureDay]`); amount in
-//!   minor units with at least three digits; `Seal = hex(SHA256(Data + secret))`. The
+//!   minor units with at least three digits; `Seal = hex(SHA256(Data + secret))`, or with
+//!   `seal_algorithm = "HMAC-SHA-256"` (a polypay option, recommended, flagged by
+//!   `check-config` otherwise) `hex(HMAC_SHA256(secret, Data))` and `SealAlgorithm`. The
 //!   transaction reference is the caller's `transaction_id` (1–35 letters and digits) or a
 //!   random UUID (hex) from the injected entropy. A manual-validation request is sent with
 //!   `captureMode=VALIDATION`. Values containing `|` are refused (`Data` has no escaping).
@@ -59,9 +61,11 @@ use polypay_core::{
 };
 use url::Url;
 
-pub use config::{CaptureMode, Config, Platform, SIMULATION_MERCHANT_ID, SIMULATION_SECRET_KEY};
+pub use config::{
+    CaptureMode, Config, Platform, SIMULATION_MERCHANT_ID, SIMULATION_SECRET_KEY, SealAlgorithm,
+};
 
-use crate::common::config::{Object, load, set_default, text};
+use crate::common::config::{Object, load, set_default, text, warning};
 use crate::common::time;
 use office::OfficeOp;
 
@@ -205,6 +209,22 @@ impl BackendFactory for Sips2Factory {
     }
     fn build(&self, config: &Object) -> Result<Arc<dyn Backend>> {
         Ok(Arc::new(Sips2::build(config)?))
+    }
+    fn warnings(&self, config: &Object) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        if text(config, "seal_algorithm") != Some("HMAC-SHA-256") {
+            out.push(warning(
+                "seal_algorithm",
+                "SHA-256 of Data followed by the key is not a MAC: choose HMAC-SHA-256 if your Sips contract allows it",
+            ));
+        }
+        if text(config, "platform") != Some("prod") {
+            out.push(warning(
+                "platform",
+                "the test platform takes no real payments",
+            ));
+        }
+        out
     }
 }
 

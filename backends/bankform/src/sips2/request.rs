@@ -4,7 +4,7 @@
 use polypay_core::{Action, Context, Error, FormMethod, PaymentIntent, PaymentRequest, Result};
 
 use super::Sips2;
-use super::config::CaptureMode;
+use super::config::{CaptureMode, SealAlgorithm};
 use super::seal;
 use crate::common::config::Problems;
 use crate::common::ids::EntropyStream;
@@ -134,17 +134,23 @@ impl Sips2 {
         cx: &Context<'_>,
     ) -> Result<PaymentIntent> {
         let (data, reference) = self.data(req, cx)?;
-        let seal = seal::paypage(&data, self.config.secret_key.expose());
+        let algo = self.config.seal_algorithm;
+        let seal = seal::paypage(algo, &data, self.config.secret_key.expose());
+        let mut fields = vec![
+            ("Data".into(), data),
+            ("Seal".into(), seal),
+            ("InterfaceVersion".into(), INTERFACE_VERSION.into()),
+        ];
+        // The default algorithm is implied (eopayment sends no SealAlgorithm field).
+        if algo != SealAlgorithm::Sha256 {
+            fields.push(("SealAlgorithm".into(), algo.as_str().into()));
+        }
         Ok(PaymentIntent::new(
             reference,
             Action::Form {
                 url: self.paypage_url.clone(),
                 method: FormMethod::Post,
-                fields: vec![
-                    ("Data".into(), data),
-                    ("Seal".into(), seal),
-                    ("InterfaceVersion".into(), INTERFACE_VERSION.into()),
-                ],
+                fields,
             },
         ))
     }

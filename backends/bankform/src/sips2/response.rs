@@ -5,7 +5,7 @@ use polypay_core::{
 };
 
 use super::Sips2;
-use super::config::SIMULATION_MERCHANT_ID;
+use super::config::{SIMULATION_MERCHANT_ID, SealAlgorithm};
 use super::seal;
 use crate::common::money;
 use crate::common::received::{Received, pairs_to_map};
@@ -100,7 +100,18 @@ impl Sips2 {
         let data = r.require("Data", "sips2")?;
         let seal = r.require("Seal", "sips2")?;
         r.require("InterfaceVersion", "sips2")?;
-        let verified = seal::verify_paypage(data, self.config.secret_key.expose(), seal);
+        // The return names its algorithm when it is not the default one.
+        let algo = match r.get("SealAlgorithm") {
+            None | Some("") => self.config.seal_algorithm,
+            Some(name) if name.eq_ignore_ascii_case("HMAC-SHA-256") => SealAlgorithm::HmacSha256,
+            Some(name) if name.eq_ignore_ascii_case("SHA-256") => SealAlgorithm::Sha256,
+            Some(_) => {
+                return Err(Error::malformed(
+                    "the Sips return names an unknown SealAlgorithm",
+                ));
+            }
+        };
+        let verified = seal::verify_paypage(algo, data, self.config.secret_key.expose(), seal);
         let fields = split_data(data);
         let reference = get(&fields, "transactionReference")
             .ok_or_else(|| Error::malformed("the Sips Data has no transactionReference"))?;

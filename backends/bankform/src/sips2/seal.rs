@@ -6,24 +6,35 @@
 
 use serde_json::{Map, Value};
 
+use super::config::SealAlgorithm;
 use crate::common::sign;
 
 /// The Paypage seal of `data`.
-pub(crate) fn paypage(data: &str, secret: &str) -> String {
-    hex::encode(paypage_raw(data, secret))
+pub(crate) fn paypage(algo: SealAlgorithm, data: &str, secret: &str) -> String {
+    hex::encode(paypage_raw(algo, data, secret))
 }
 
 /// The Paypage seal as bytes.
-pub(crate) fn paypage_raw(data: &str, secret: &str) -> [u8; 32] {
-    let mut input = String::with_capacity(data.len() + secret.len());
-    input.push_str(data);
-    input.push_str(secret);
-    sign::sha256(input.as_bytes())
+pub(crate) fn paypage_raw(algo: SealAlgorithm, data: &str, secret: &str) -> [u8; 32] {
+    match algo {
+        SealAlgorithm::Sha256 => {
+            let mut input = String::with_capacity(data.len() + secret.len());
+            input.push_str(data);
+            input.push_str(secret);
+            sign::sha256(input.as_bytes())
+        }
+        SealAlgorithm::HmacSha256 => sign::hmac_sha256(secret.as_bytes(), data.as_bytes()),
+    }
 }
 
 /// Whether `received` is the Paypage seal of `data` (constant time, hex in either case).
-pub(crate) fn verify_paypage(data: &str, secret: &str, received: &str) -> bool {
-    sign::ct_eq_hex(received, &paypage_raw(data, secret))
+pub(crate) fn verify_paypage(
+    algo: SealAlgorithm,
+    data: &str,
+    secret: &str,
+    received: &str,
+) -> bool {
+    sign::ct_eq_hex(received, &paypage_raw(algo, data, secret))
 }
 
 /// A JSON value as the office server writes it into the sealed string.
@@ -62,10 +73,13 @@ mod tests {
         let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
         assert_eq!(office(a, "k"), office(b, "k"));
         assert_eq!(office(b, "k"), hex::encode(sign::hmac_sha256(b"k", b"12")));
-        assert!(verify_paypage(
-            "x=1",
-            "k",
-            &paypage("x=1", "k").to_uppercase()
-        ));
+        for algo in [SealAlgorithm::Sha256, SealAlgorithm::HmacSha256] {
+            let upper = paypage(algo, "x=1", "k").to_uppercase();
+            assert!(verify_paypage(algo, "x=1", "k", &upper));
+        }
+        assert_eq!(
+            paypage(SealAlgorithm::HmacSha256, "x=1", "k"),
+            hex::encode(sign::hmac_sha256(b"k", b"x=1"))
+        );
     }
 }

@@ -88,9 +88,10 @@ fn request_data_in_order() {
     );
     assert_eq!(
         fields[1].1,
-        seal::paypage(&fields[0].1, SIMULATION_SECRET_KEY)
+        seal::paypage(SealAlgorithm::Sha256, &fields[0].1, SIMULATION_SECRET_KEY)
     );
     assert_eq!(fields[2], ("InterfaceVersion".into(), "HP_2.3".into()));
+    assert_eq!(fields.len(), 3);
     // A per-request capture day with none configured comes last.
     let b = backend(json!({}));
     let intent = b
@@ -211,4 +212,71 @@ fn office_server_steps() {
     assert_eq!(r.amount, Some(Amount::parse("EUR:12").unwrap()));
     // Another operation's exchange is refused.
     assert!(b.cancel(&adj, cx().with_prior(&exchange)).is_err());
+}
+
+#[test]
+fn hmac_seal_option() {
+    let b = backend(json!({ "seal_algorithm": "HMAC-SHA-256" }));
+    let intent = b
+        .build_request(&PaymentRequest::new(Amount::parse("EUR:1").unwrap()), &cx())
+        .unwrap();
+    let Action::Form { fields, .. } = intent.action else {
+        panic!()
+    };
+    assert_eq!(fields[3], ("SealAlgorithm".into(), "HMAC-SHA-256".into()));
+    assert_eq!(
+        fields[1].1,
+        hex::encode(crate::common::sign::hmac_sha256(
+            SIMULATION_SECRET_KEY.as_bytes(),
+            fields[0].1.as_bytes()
+        ))
+    );
+    // A return sealed with HMAC and saying so verifies on a default (SHA-256) backend too.
+    let data = "transactionReference=abc|responseCode=00|amount=100|currencyCode=978";
+    let seal = seal::paypage(SealAlgorithm::HmacSha256, data, SIMULATION_SECRET_KEY);
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("Data", data)
+        .append_pair("Seal", &seal)
+        .append_pair("InterfaceVersion", "HP_2.3")
+        .append_pair("SealAlgorithm", "HMAC-SHA-256")
+        .finish();
+    assert!(
+        backend(json!({}))
+            .parse_response(&Incoming::post_form(q.clone()))
+            .unwrap()
+            .is_verified()
+    );
+    assert!(
+        b.parse_response(&Incoming::post_form(q.replace("HMAC-SHA-256", "MD5")))
+            .is_err()
+    );
+    // Without the field, the configured algorithm decides.
+    let bare: String = q
+        .split('&')
+        .filter(|p| !p.starts_with("SealAlgorithm"))
+        .collect::<Vec<_>>()
+        .join("&");
+    assert!(
+        b.parse_response(&Incoming::post_form(bare.clone()))
+            .unwrap()
+            .is_verified()
+    );
+    assert!(
+        !backend(json!({}))
+            .parse_response(&Incoming::post_form(bare))
+            .unwrap()
+            .is_verified()
+    );
+    assert_eq!(
+        Sips2Factory
+            .warnings(&json!({}).as_object().cloned().unwrap())
+            .len(),
+        2
+    );
+    assert!(
+        Sips2Factory
+            .description()
+            .toml_template("s")
+            .contains("\nseal_algorithm = \"HMAC-SHA-256\"\n")
+    );
 }
