@@ -24,6 +24,20 @@ pub(crate) fn format_in(now: Timestamp, tz: &TimeZone, pattern: &str) -> String 
     now.to_zoned(tz.clone()).strftime(pattern).to_string()
 }
 
+/// `now` in UTC as `YYYYMMDDHHMMSS` (SystemPay's dates), without a format parser.
+pub(crate) fn compact_utc(now: Timestamp) -> String {
+    let dt = TimeZone::UTC.to_datetime(now);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
+}
+
 /// A civil date and time read with `pattern` and placed in `tz` (`None` when it does not
 /// parse or does not exist there).
 pub(crate) fn parse_civil(text: &str, pattern: &str, tz: &TimeZone) -> Option<Timestamp> {

@@ -44,16 +44,9 @@ const fn spec(
 
 use Kind::*;
 
-/// The fields polypay knows. Other `vads_*` fields are accepted, unchecked beyond a length of
+/// The fields polypay knows, sorted by name (looked up by binary search). Other `vads_*` fields are accepted, unchecked beyond a length of
 /// 1024 characters (the longest the bank documents), and signed.
 pub(crate) const SPECS: &[Spec] = &[
-    spec("vads_version", Any, None, None, &["V2"]),
-    spec("vads_site_id", Numeric, Some(8), None, &[]),
-    spec("vads_ctx_mode", Alpha, None, None, &["TEST", "PRODUCTION"]),
-    spec("vads_trans_id", Alnum, Some(6), None, &[]),
-    spec("vads_trans_date", Numeric, Some(14), None, &[]),
-    spec("vads_amount", Numeric, None, Some(12), &[]),
-    spec("vads_currency", Numeric, Some(3), None, &[]),
     spec(
         "vads_action_mode",
         Any,
@@ -61,19 +54,33 @@ pub(crate) const SPECS: &[Spec] = &[
         None,
         &["INTERACTIVE", "SILENT"],
     ),
-    spec("vads_page_action", Any, None, None, &["PAYMENT"]),
-    spec("vads_payment_config", Any, None, None, &["SINGLE", "MULTI"]),
+    spec("vads_amount", Numeric, None, Some(12), &[]),
     spec("vads_capture_delay", Numeric, None, Some(3), &[]),
-    spec(
-        "vads_validation_mode",
-        Numeric,
-        None,
-        Some(1),
-        &["", "0", "1"],
-    ),
+    spec("vads_contracts", Any, None, Some(255), &[]),
     spec("vads_contrib", Any, None, Some(255), &[]),
+    spec("vads_ctx_mode", Alpha, None, None, &["TEST", "PRODUCTION"]),
+    spec("vads_currency", Numeric, Some(3), None, &[]),
+    // The bank's type is `an`, but addresses have spaces: eopayment's check rejects every
+    // real address (D11), polypay checks only the length.
+    spec("vads_cust_address", Any, None, Some(255), &[]),
+    spec("vads_cust_city", Any, None, Some(63), &[]),
     spec("vads_cust_country", Alpha, Some(2), None, &[]),
+    spec("vads_cust_email", Any, None, Some(127), &[]),
+    spec("vads_cust_first_name", Any, None, Some(63), &[]),
+    spec("vads_cust_id", Any, None, Some(63), &[]),
+    spec("vads_cust_last_name", Any, None, Some(63), &[]),
+    spec("vads_cust_name", Any, None, Some(127), &[]),
+    spec("vads_cust_phone", Any, None, Some(63), &[]),
+    spec("vads_cust_title", Any, None, Some(63), &[]),
+    spec("vads_cust_zip", Any, None, Some(63), &[]),
     spec("vads_language", Alpha, Some(2), None, &[]),
+    spec("vads_order_id", AlnumDash, None, Some(32), &[]),
+    spec("vads_order_info", Any, None, Some(255), &[]),
+    spec("vads_order_info2", Any, None, Some(255), &[]),
+    spec("vads_order_info3", Any, None, Some(255), &[]),
+    spec("vads_page_action", Any, None, None, &["PAYMENT"]),
+    spec("vads_payment_cards", AlnumSemicolon, None, Some(127), &[]),
+    spec("vads_payment_config", Any, None, None, &["SINGLE", "MULTI"]),
     spec(
         "vads_return_mode",
         Any,
@@ -81,33 +88,26 @@ pub(crate) const SPECS: &[Spec] = &[
         None,
         &["", "NONE", "POST", "GET"],
     ),
-    spec("vads_payment_cards", AlnumSemicolon, None, Some(127), &[]),
-    spec("vads_url_return", Any, None, Some(1024), &[]),
-    spec("vads_url_check", Any, None, Some(1024), &[]),
-    spec("vads_url_success", Any, None, Some(1024), &[]),
-    spec("vads_url_refused", Any, None, Some(1024), &[]),
+    spec("vads_site_id", Numeric, Some(8), None, &[]),
+    spec("vads_theme_config", Any, None, Some(255), &[]),
+    spec("vads_trans_date", Numeric, Some(14), None, &[]),
+    spec("vads_trans_id", Alnum, Some(6), None, &[]),
     spec("vads_url_cancel", Any, None, Some(1024), &[]),
+    spec("vads_url_check", Any, None, Some(1024), &[]),
     spec("vads_url_error", Any, None, Some(1024), &[]),
     spec("vads_url_referral", Any, None, Some(127), &[]),
-    spec("vads_order_id", AlnumDash, None, Some(32), &[]),
-    spec("vads_order_info", Any, None, Some(255), &[]),
-    spec("vads_order_info2", Any, None, Some(255), &[]),
-    spec("vads_order_info3", Any, None, Some(255), &[]),
-    spec("vads_cust_name", Any, None, Some(127), &[]),
-    spec("vads_cust_first_name", Any, None, Some(63), &[]),
-    spec("vads_cust_last_name", Any, None, Some(63), &[]),
-    // The bank's type is `an`, but addresses have spaces: eopayment's check rejects every
-    // real address (D11), polypay checks only the length.
-    spec("vads_cust_address", Any, None, Some(255), &[]),
-    spec("vads_cust_email", Any, None, Some(127), &[]),
-    spec("vads_cust_id", Any, None, Some(63), &[]),
-    spec("vads_cust_phone", Any, None, Some(63), &[]),
-    spec("vads_cust_title", Any, None, Some(63), &[]),
-    spec("vads_cust_city", Any, None, Some(63), &[]),
-    spec("vads_cust_zip", Any, None, Some(63), &[]),
-    spec("vads_theme_config", Any, None, Some(255), &[]),
+    spec("vads_url_refused", Any, None, Some(1024), &[]),
+    spec("vads_url_return", Any, None, Some(1024), &[]),
+    spec("vads_url_success", Any, None, Some(1024), &[]),
     spec("vads_user_info", Any, None, Some(255), &[]),
-    spec("vads_contracts", Any, None, Some(255), &[]),
+    spec(
+        "vads_validation_mode",
+        Numeric,
+        None,
+        Some(1),
+        &["", "0", "1"],
+    ),
+    spec("vads_version", Any, None, None, &["V2"]),
 ];
 
 /// Longest value accepted for a field polypay does not know.
@@ -120,7 +120,11 @@ pub(crate) fn problem(name: &str, value: &str) -> Option<String> {
         return None;
     }
     let len = value.chars().count();
-    let Some(spec) = SPECS.iter().find(|s| s.name == name) else {
+    let Some(spec) = SPECS
+        .binary_search_by(|s| s.name.cmp(name))
+        .ok()
+        .and_then(|i| SPECS.get(i))
+    else {
         return (len > MAX_UNKNOWN)
             .then(|| format!("{name} must be at most {MAX_UNKNOWN} characters"));
     };
@@ -165,6 +169,11 @@ pub(crate) fn problem(name: &str, value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn specs_are_sorted() {
+        assert!(SPECS.windows(2).all(|w| w[0].name < w[1].name));
+    }
 
     #[test]
     fn types_and_lengths() {

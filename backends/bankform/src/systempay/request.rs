@@ -25,8 +25,7 @@ const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 /// the same hundredth of a second *and* draw the same two characters (1 in 3 844). A shop that
 /// needs a strict guarantee sets `vads_trans_id` itself (per payment, from its own counter).
 pub(crate) fn transaction_id(cx: &Context<'_>) -> String {
-    let day = cx.now.to_zoned(TimeZone::UTC);
-    let t = day.time();
+    let t = TimeZone::UTC.to_datetime(cx.now).time();
     let centis = ((i64::from(t.hour()) * 60 + i64::from(t.minute())) * 60 + i64::from(t.second()))
         * 100
         + i64::from(t.subsec_nanosecond()) / 10_000_000;
@@ -79,10 +78,7 @@ impl SystemPay {
         f.push("vads_payment_config", cfg.vads_payment_config.as_str());
         f.push("vads_return_mode", "GET");
         f.push("vads_site_id", cfg.vads_site_id.as_str());
-        f.push(
-            "vads_trans_date",
-            time::format_in(cx.now, &TimeZone::UTC, "%Y%m%d%H%M%S"),
-        );
+        f.push("vads_trans_date", time::compact_utc(cx.now));
         f.push("vads_trans_id", transaction_id(cx));
         f.push("vads_validation_mode", if manual { "1" } else { "" });
         f.push("vads_version", "V2");
