@@ -119,7 +119,8 @@ impl Paybox {
             .manual_validation
             .unwrap_or(req.manual_validation || cfg.manual_validation);
         let rang = cfg.rang.trim();
-        let rang = &rang[rang.len().saturating_sub(3)..];
+        // The last three characters (digits, as validated; `get` keeps this panic-free).
+        let rang = rang.get(rang.len().saturating_sub(3)..).unwrap_or(rang);
 
         let mut f = Fields::with_capacity(24);
         f.push("PBX_SITE", cfg.site.as_str());
