@@ -50,6 +50,8 @@
 #![forbid(unsafe_code)]
 
 mod common;
+#[cfg(test)]
+mod loopback;
 pub mod ogone;
 pub mod paybox;
 #[cfg(test)]

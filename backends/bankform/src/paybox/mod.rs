@@ -169,6 +169,21 @@ impl Paybox {
     }
 }
 
+impl Paybox {
+    /// Builds from a raw configuration (tests).
+    #[cfg(test)]
+    pub(crate) fn build_for_tests(raw: &Object) -> Paybox {
+        Paybox::build(raw).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The same backend talking to another Paybox Direct server (a loopback simulator in tests).
+    #[cfg(test)]
+    pub(crate) fn with_direct_url(mut self, url: Url) -> Paybox {
+        self.direct_url = url;
+        self
+    }
+}
+
 impl Backend for Paybox {
     fn kind(&self) -> &str {
         KIND

@@ -163,6 +163,21 @@ impl Sips2 {
     }
 }
 
+impl Sips2 {
+    /// Builds from a raw configuration (tests).
+    #[cfg(test)]
+    pub(crate) fn build_for_tests(raw: &Object) -> Sips2 {
+        Sips2::build(raw).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The same backend talking to another office server (a loopback simulator in tests).
+    #[cfg(test)]
+    pub(crate) fn with_office_url(mut self, url: Url) -> Sips2 {
+        self.office_url = url;
+        self
+    }
+}
+
 impl Backend for Sips2 {
     fn kind(&self) -> &str {
         KIND
@@ -229,6 +244,15 @@ impl BackendFactory for Sips2Factory {
 }
 
 polypay_core::register_backend!(Sips2Factory);
+
+/// The office-server seal, for the loopback simulator.
+#[cfg(test)]
+pub(crate) fn office_seal_for_tests(
+    body: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> String {
+    seal::office(body, key)
+}
 
 #[cfg(test)]
 mod tests;
