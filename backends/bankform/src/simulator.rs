@@ -69,9 +69,11 @@ pub(crate) fn answer(
         "systempayv2" | "payzen" => {
             let (result, trans) = match status {
                 PaymentStatus::Paid => ("00", "AUTHORISED"),
+                PaymentStatus::Accepted => ("00", "AUTHORISED_TO_VALIDATE"),
                 PaymentStatus::Denied => ("05", "REFUSED"),
                 PaymentStatus::Cancelled => ("17", "ABANDONED"),
                 PaymentStatus::Expired => ("00", "EXPIRED"),
+                PaymentStatus::Error => ("96", "CAPTURE_FAILED"),
                 _ => ("00", "WAITING_AUTHORISATION"),
             };
             let mut pairs = vec![
@@ -108,15 +110,17 @@ pub(crate) fn answer(
             (query(&pairs), signed)
         }
         "sips2" => {
-            let code = match status {
-                PaymentStatus::Paid => "00",
-                PaymentStatus::Denied => "05",
-                PaymentStatus::Cancelled => "17",
-                PaymentStatus::Expired => "97",
-                _ => "60",
+            let (code, mode) = match status {
+                PaymentStatus::Paid => ("00", "AUTHOR_CAPTURE"),
+                PaymentStatus::Accepted => ("00", "VALIDATION"),
+                PaymentStatus::Denied => ("05", "AUTHOR_CAPTURE"),
+                PaymentStatus::Cancelled => ("17", "AUTHOR_CAPTURE"),
+                PaymentStatus::Expired => ("97", "AUTHOR_CAPTURE"),
+                PaymentStatus::Error => ("03", "AUTHOR_CAPTURE"),
+                _ => ("60", "AUTHOR_CAPTURE"),
             };
             let data = format!(
-                "merchantId=002001000000001|transactionReference={id}|amount={units}|currencyCode=978|responseCode={code}|authorisationId=4242|transactionDateTime=2024-05-01T12:00:00+02:00|captureMode=AUTHOR_CAPTURE"
+                "merchantId=002001000000001|transactionReference={id}|amount={units}|currencyCode=978|responseCode={code}|authorisationId=4242|transactionDateTime=2024-05-01T12:00:00+02:00|captureMode={mode}"
             );
             let seal = hex::encode(sign::sha256(
                 format!("{data}002001000000001_KEY1").as_bytes(),
@@ -134,6 +138,7 @@ pub(crate) fn answer(
                 PaymentStatus::Denied => "00105",
                 PaymentStatus::Cancelled => "00001",
                 PaymentStatus::Expired => "00030",
+                PaymentStatus::Error => "00003",
                 _ => "99999",
             };
             let pairs = vec![
@@ -166,6 +171,7 @@ pub(crate) fn answer(
                 PaymentStatus::Denied => "2",
                 PaymentStatus::Cancelled => "1",
                 PaymentStatus::Accepted => "5",
+                PaymentStatus::Error => "0",
                 _ => "51",
             };
             let value = amount.value().normalize().to_string();

@@ -105,7 +105,8 @@ pub struct Config {
     pub merchant_id: String,
     /// Secret Key
     ///
-    /// The default is the simulation merchant's public key (test platform only).
+    /// When absent, the simulation merchant's public key 002001000000001_KEY1 is used (test
+    /// platform only).
     #[serde(default = "simulation_key", skip_serializing)]
     pub secret_key: Secret,
     /// Key Version

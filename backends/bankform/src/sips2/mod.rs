@@ -65,7 +65,7 @@ pub use config::{
     CaptureMode, Config, Platform, SIMULATION_MERCHANT_ID, SIMULATION_SECRET_KEY, SealAlgorithm,
 };
 
-use crate::common::config::{Object, load, set_default, text, warning};
+use crate::common::config::{Object, load, text, warning};
 use crate::common::time;
 use office::OfficeOp;
 
@@ -96,13 +96,13 @@ fn capabilities() -> Capabilities {
 }
 
 fn description() -> Description {
-    let mut d = Description::from_types::<Config, NoTransactionFields>(
+    // The simulation key is what an absent `secret_key` means (eopayment's default), but a
+    // secret is never shown as a default: its help says so instead.
+    Description::from_types::<Config, NoTransactionFields>(
         KIND,
         "Worldline Sips 2.0",
         capabilities(),
-    );
-    set_default(&mut d, "secret_key", SIMULATION_SECRET_KEY.into());
-    d
+    )
 }
 
 /// Cross-field checks: the simulation merchant is for the test platform only, and the zone
