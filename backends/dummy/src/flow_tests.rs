@@ -53,7 +53,7 @@ impl Shop {
             .unwrap()
     }
 
-    /// A payment answered with `outcome`, through the notification.
+    /// A payment answered with `outcome`, through the browser return.
     fn pay(&self, amount: &str, outcome: Outcome) -> (PaymentIntent, PaymentResponse) {
         let intent = self.start(amount);
         let note = self.bank.complete(&intent, outcome, now()).unwrap();

@@ -77,8 +77,8 @@
 //! let amount = Amount::parse("EUR:10.00")?;
 //! let req = PaymentRequest::new(amount).with_manual_validation(true);
 //! let intent = backend.request(&req, cx)?.done().unwrap();
-//! let notification = bank.complete(&intent, Outcome::Accepted, now)?;
-//! let accepted = backend.response(&notification, cx)?.done().unwrap();
+//! let browser_return = bank.complete(&intent, Outcome::Accepted, now)?;
+//! let accepted = backend.response(&browser_return, cx)?.done().unwrap();
 //! assert_eq!(accepted.status(), PaymentStatus::Accepted);
 //!
 //! let capture = Adjustment::new(&intent.transaction_id, Amount::parse("EUR:8.00")?)

@@ -87,8 +87,8 @@ pub struct PaymentPage {
     pub return_url: Url,
     /// Where the bank notifies the merchant's server, if anywhere.
     pub notification_url: Option<Url>,
-    /// The requesting service's name.
-    pub origin: Option<String>,
+    /// The requesting service's name (empty when the request named none).
+    pub origin: String,
     /// The payer's e-mail.
     pub email: Option<String>,
     /// The payer's name.
@@ -120,8 +120,8 @@ pub struct PaymentPage {
 ///
 /// let amount = Amount::parse("EUR:10.00")?;
 /// let intent = backend.request(&PaymentRequest::new(amount), cx)?.done().unwrap();
-/// let notification = Simulator::for_config(&config).complete(&intent, Outcome::Paid, now)?;
-/// let response = backend.response(&notification, cx)?.done().unwrap();
+/// let browser_return = Simulator::for_config(&config).complete(&intent, Outcome::Paid, now)?;
+/// let response = backend.response(&browser_return, cx)?.done().unwrap();
 /// assert_eq!(response.status(), PaymentStatus::Paid);
 /// response.check(&amount, &intent.transaction_id)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -180,7 +180,7 @@ impl Simulator {
             return_url: url_field("return_url")?
                 .ok_or_else(|| Error::malformed("the payment request has no return_url"))?,
             notification_url: url_field("direct_notification_url")?,
-            origin: text("origin"),
+            origin: text("origin").unwrap_or_default(),
             email: text("email"),
             name: text("name"),
             order_id: text("orderid"),
@@ -276,8 +276,10 @@ impl Simulator {
         incoming
     }
 
-    /// The notification for a payment started by `request`, without a browser: reads the
-    /// intent's redirect URL as the payment page, then answers with `outcome`.
+    /// A payment started by `request` and finished without a browser: reads the intent's
+    /// redirect URL as the payment page, answers with `outcome`, and gives the browser return
+    /// as the shop's return handler receives it (a `GET` whose query is the return URL's).
+    /// Use [`Simulator::notification`] for the server-to-server `POST`.
     pub fn complete(
         &self,
         intent: &PaymentIntent,
@@ -288,7 +290,18 @@ impl Simulator {
             return Err(Error::invalid_input("a dummy payment intent is a redirect"));
         };
         let page = self.payment_page(url)?;
-        Ok(self.notification(&page, outcome, now))
+        let back = self.browser_return(&page, outcome, now);
+        Ok(Incoming::get(back.query().unwrap_or("")))
+    }
+
+    /// [`tamper`]: the message with its signed content changed and its signature kept.
+    pub fn tamper(&self, incoming: &Incoming) -> Incoming {
+        tamper(incoming)
+    }
+
+    /// [`unsigned`]: the message without `sig` and `signed`.
+    pub fn unsigned(&self, incoming: &Incoming) -> Incoming {
+        unsigned(incoming)
     }
 }
 
@@ -386,7 +399,7 @@ mod tests {
         );
         assert_eq!(page.email.as_deref(), Some("payer@example.com"));
         assert_eq!(page.order_id.as_deref(), Some("order-7"));
-        assert_eq!(page.origin.as_deref(), Some("origin"));
+        assert_eq!(page.origin, "origin");
         assert!(page.manual_validation);
         assert_eq!(page.requested_at, Some(now()));
     }
@@ -499,6 +512,12 @@ mod tests {
     fn tamper_and_unsigned_change_what_they_say() {
         let (_, sim, intent) = setup(Some("k"));
         let note = sim.complete(&intent, Outcome::Denied, now()).unwrap();
+        assert_eq!(note.method, "GET");
+        assert!(
+            note.query.starts_with("shop=1&transaction_id="),
+            "{}",
+            note.query
+        );
         let t = tamper(&note);
         let f = Fields::from_incoming(&t).unwrap();
         assert_eq!(
@@ -510,7 +529,8 @@ mod tests {
         let f = Fields::from_incoming(&u).unwrap();
         assert!(!f.has("sig") && !f.has("signed") && f.has("result"));
         let get = Incoming::get("transaction_id=t&sig=00&signed=1");
-        assert_eq!(unsigned(&get).query, "transaction_id=t");
+        assert_eq!(sim.unsigned(&get).query, "transaction_id=t");
+        assert_eq!(sim.tamper(&note), t);
         let garbage = Incoming::get("%ff");
         assert_eq!(tamper(&garbage), garbage);
         assert!(

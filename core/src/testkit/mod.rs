@@ -96,7 +96,7 @@ pub trait BankSimulator: Send + Sync {
     fn outcomes(&self) -> Vec<SimOutcome>;
 
     /// What the merchant receives once the payer went through `intent` and the bank decided
-    /// `outcome` at `now` (the notification, or the browser return where there is none).
+    /// `outcome` at `now`: a browser return or a notification, as the protocol authenticates.
     fn complete(
         &self,
         intent: &PaymentIntent,
