@@ -322,6 +322,21 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_the_secret() {
+        let b = backend(Some("hunter2-backend-secret"));
+        assert!(!format!("{b:?}").contains("hunter2"));
+        let intent = b
+            .request(
+                &PaymentRequest::new(Amount::parse("EUR:1").unwrap()),
+                Context::fixed(now(), [0; 32]),
+            )
+            .unwrap()
+            .done()
+            .unwrap();
+        assert!(!format!("{intent:?}").contains("hunter2"));
+    }
+
+    #[test]
     fn request_refuses_bad_input() {
         let b = backend(Some("k"));
         let cx = Context::fixed(now(), [0; 32]);

@@ -27,7 +27,8 @@
 //!
 //! **Request.** `request` answers `Action::Redirect` to `dummy_service_url` (its own query
 //! parameters, if any, kept first) with these query parameters, in this order, absent ones left
-//! out: `transaction_id` (the caller's, or 32 hex characters from the context's entropy),
+//! out: `transaction_id` (the caller's — 1 to 64 letters, digits or `-_.:`, so that it is safe
+//! in every URL and page — or 32 hex characters from the context's entropy),
 //! `amount` (the value, `10.00`), `currency` (`EUR`), `email`, `return_url` (the request's, else
 //! `normal_return_url`), `direct_notification_url` (the request's notification URL, else
 //! `automatic_return_url`), `origin`, `name` (first and last name), `address`, `phone`,

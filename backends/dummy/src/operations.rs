@@ -253,3 +253,109 @@ impl DummyBackend {
         Ok(response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DummyConfig;
+    use polypay_core::{Backend, Context, Secret};
+
+    fn backend() -> DummyBackend {
+        let config =
+            DummyConfig::new("https://shop.example/r".parse().unwrap()).with_secret("ops-key");
+        DummyBackend::new(config).unwrap()
+    }
+
+    /// Bank data built by hand, signed with the backend's key.
+    fn state(pairs: &[(&str, &str)]) -> serde_json::Map<String, serde_json::Value> {
+        let mut f = Fields::default();
+        for (n, v) in pairs {
+            f.push(n, *v);
+        }
+        f.sealed(Some(&Secret::new("ops-key"))).to_bank_data()
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_authorisation_without_any_date_never_lapses() {
+        let b = backend();
+        let data = state(&[
+            ("transaction_id", "t"),
+            ("amount", "5.00"),
+            ("currency", "EUR"),
+            ("result", "accepted"),
+        ]);
+        let adj = Adjustment::new("t", Amount::parse("EUR:5").unwrap()).with_bank_data(data);
+        let far = at("2999-01-01T00:00:00Z");
+        let paid = b.capture(&adj, far).unwrap();
+        assert!(paid.is_paid());
+        assert_eq!(paid.transaction_date, Some(far));
+        // The new state is signed with the same key and carries the captured amount.
+        let fields = Fields::from_bank_data(&paid.bank_data).unwrap();
+        assert!(crate::signature::verify(
+            &Secret::new("ops-key"),
+            fields.iter()
+        ));
+        assert_eq!(
+            (fields.get("result"), fields.get("amount")),
+            (Some("paid"), Some("5.00"))
+        );
+    }
+
+    #[test]
+    fn a_partly_refunded_state_keeps_its_running_total() {
+        let b = backend();
+        let data = state(&[
+            ("transaction_id", "t"),
+            ("amount", "10.00"),
+            ("currency", "EUR"),
+            ("result", "refunded"),
+            ("refunded_amount", "9.50"),
+        ]);
+        let adj =
+            |v: &str| Adjustment::new("t", Amount::parse(v).unwrap()).with_bank_data(data.clone());
+        let now = at("2024-05-01T10:00:00Z");
+        let r = b.refund_payment(&adj("EUR:0.50"), now).unwrap();
+        assert_eq!(r.refunded_amount, Some(Amount::parse("EUR:10.00").unwrap()));
+        assert!(
+            matches!(b.refund_payment(&adj("EUR:0.51"), now), Err(Error::InvalidInput(m)) if m.contains("9.50"))
+        );
+        let st = b
+            .payment_status(&StatusQuery::new("t").with_bank_data(data.clone()), now)
+            .unwrap();
+        assert_eq!(st.status(), PaymentStatus::Refunded);
+        assert_eq!(st.bank_data, data, "status returns the state as it is");
+    }
+
+    #[test]
+    fn a_state_without_amount_is_malformed_for_money_operations() {
+        let b = backend();
+        let data = state(&[("transaction_id", "t"), ("result", "paid")]);
+        let adj =
+            Adjustment::new("t", Amount::parse("EUR:1").unwrap()).with_bank_data(data.clone());
+        let now = at("2024-05-01T10:00:00Z");
+        assert!(matches!(
+            b.refund_payment(&adj, now),
+            Err(Error::Malformed(_))
+        ));
+        // Status needs no amount.
+        let st = b.status(
+            &StatusQuery::new("t").with_bank_data(data),
+            Context::fixed(now, [0; 32]),
+        );
+        assert_eq!(st.unwrap().done().unwrap().status(), PaymentStatus::Paid);
+    }
+
+    #[test]
+    fn extreme_validity_has_no_overflow() {
+        let mut config =
+            DummyConfig::new("https://shop.example/r".parse().unwrap()).with_secret("ops-key");
+        config.authorization_validity_days = crate::MAX_VALIDITY_DAYS;
+        let b = DummyBackend::new(config).unwrap();
+        assert!(b.deadline_after(at("9995-01-01T00:00:00Z")).is_err());
+        assert!(b.deadline_after(at("2024-01-01T00:00:00Z")).is_ok());
+    }
+}
