@@ -55,6 +55,8 @@ mod ops;
 mod qr;
 #[cfg(feature = "simulator")]
 pub mod simulator;
+#[cfg(test)]
+mod tests;
 mod uri;
 mod version;
 
