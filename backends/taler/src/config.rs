@@ -82,8 +82,9 @@ pub struct TalerConfig {
     /// Allow plain HTTP
     ///
     /// Reach the backend over http:// (a local test backend only); the pay URIs then use
-    /// `taler+http://`. Answers received over plain HTTP from a host other than the loopback
-    /// interface are not authenticated, so they never report a payment as paid.
+    /// `taler+http://`. The HTTP executor must allow plain HTTP too (`[http] allow_http =
+    /// true` in a configuration file). Answers received over plain HTTP from a host other than
+    /// the loopback interface are not authenticated, so they never report a payment as paid.
     #[serde(default)]
     pub allow_http: bool,
     /// Webhook secret
