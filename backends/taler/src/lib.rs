@@ -57,6 +57,7 @@ mod qr;
 pub mod simulator;
 #[cfg(test)]
 mod tests;
+mod transaction;
 mod uri;
 mod version;
 
@@ -68,9 +69,10 @@ use polypay_core::{
 };
 use url::Url;
 
-pub use config::{Products, TalerConfig, TalerTransaction};
+pub use config::TalerConfig;
 pub use errors::error_name;
 pub use qr::{intent_qr_svg, qr_svg};
+pub use transaction::{Products, TalerTransaction};
 pub use uri::TalerUri;
 pub use version::{LOGIN_TOKENS_SINCE, MAX_PROTOCOL, MIN_PROTOCOL};
 

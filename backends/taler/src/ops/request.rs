@@ -14,8 +14,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{Carried, key, order_page, t_s};
+use crate::TalerTransaction;
 use crate::amount::to_taler;
-use crate::config::{ORDER_ID_PLACEHOLDER, TalerTransaction, check_fulfillment_url};
+use crate::config::{ORDER_ID_PLACEHOLDER, check_fulfillment_url};
 use crate::errors::from_response;
 use crate::flow::{Next, Op};
 use crate::{Taler, TalerUri};
