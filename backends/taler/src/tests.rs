@@ -168,3 +168,62 @@ fn foreign_or_broken_state_is_refused() {
         Some(std::time::Duration::from_secs(30))
     );
 }
+
+#[test]
+fn description_marks_secrets_and_defaults() {
+    use polypay_core::{BackendFactory, ParamKind, Scope};
+    let d = crate::TalerFactory.description();
+    for secret in ["token", "password", "webhook_secret"] {
+        let p = d.parameter(secret).unwrap();
+        assert!(p.secret && !p.required, "{secret}: {p:?}");
+    }
+    let base = d.parameter("base_url").unwrap();
+    assert!(base.required && base.kind == ParamKind::Url, "{base:?}");
+    assert_eq!(
+        d.parameter("instance").unwrap().default,
+        Some(json!("admin"))
+    );
+    assert_eq!(
+        d.parameter("create_token").unwrap().default,
+        Some(json!(true))
+    );
+    let products = d
+        .transaction_parameters()
+        .find(|p| p.name == "products")
+        .unwrap();
+    assert_eq!(
+        (products.kind, products.scope),
+        (ParamKind::Text, Scope::Transaction)
+    );
+    assert!(d.caption.contains("Taler"));
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("taler://pay/")
+    );
+}
+
+#[test]
+fn secrets_stay_out_of_debug_and_errors() {
+    let t = taler(json!({"webhook_secret": "a-webhook-secret-of-some-length"}));
+    let text = format!("{t:?}");
+    assert!(
+        !text.contains("s3cr3t") && !text.contains("webhook-secret"),
+        "{text}"
+    );
+    let config: TalerConfig = serde_json::from_value(json!({
+        "base_url": "https://b.example/", "password": "hunter2-password",
+        "fulfillment_url": "https://shop.example/"
+    }))
+    .unwrap();
+    assert!(!format!("{config:?}").contains("hunter2"));
+    // Serializing a configuration (to show its defaults) leaves secrets out.
+    assert!(!serde_json::to_string(&config).unwrap().contains("hunter2"));
+    let factory = crate::TalerFactory;
+    let bad = json!({"base_url": "ftp://b.example/", "token": "hunter2-token"});
+    let Err(err) = polypay_core::BackendFactory::build(&factory, bad.as_object().unwrap()) else {
+        panic!("an ftp:// base URL is refused")
+    };
+    assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+}

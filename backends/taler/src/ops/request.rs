@@ -3,6 +3,14 @@
 //! The order id is the caller's transaction id, or one made from the context's entropy: the
 //! order always carries an id, so sending the same proposal twice (a retry after a lost
 //! answer) is accepted by the backend instead of creating a second order.
+//!
+//! From the `PaymentRequest`: the amount (exact `CUR:VAL`), the description (the order's
+//! `summary`; `Order <order_id>` without one), the return URL (overrides the configured
+//! fulfillment URL), the merchant's order reference (`extra.merchant_order_id` of the
+//! contract) and the per-transaction fields ([`TalerTransaction`]). Taler has no two-phase
+//! payment (`manual_validation` is refused); notifications go to the instance's webhooks, not
+//! to a per-order URL (`notification_url` is not used); the customer's details and the locale
+//! are not sent (the wallet keeps the customer anonymous).
 
 use std::time::Duration;
 
