@@ -15,7 +15,7 @@ use url::Url;
 pub struct TalerConfig {
     /// Merchant backend URL
     ///
-    /// The root URL of the merchant backend, such as https://backend.example.com/. A URL that
+    /// The root URL of the merchant backend, such as `https://backend.example.com/`. A URL that
     /// already ends with instances/ID/ selects that instance (then leave `instance` unset or
     /// equal to ID).
     pub base_url: Url,
