@@ -322,6 +322,24 @@ impl Simulator {
         self.shared.world().clock_offset += seconds;
     }
 
+    /// Sets the simulator's clock to `now` (it then runs on from there), so that it agrees
+    /// with a client whose clock is fixed.
+    pub fn set_now(&self, now: jiff::Timestamp) {
+        let offset = now.as_second() - jiff::Timestamp::now().as_second();
+        self.shared.world().clock_offset = offset;
+    }
+
+    /// The simulator's current time.
+    pub fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(self.shared.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    /// The order's payment deadline passes without payment: a wallet holds it (it is claimed
+    /// when nobody had claimed it) and its deadline moves an hour into the past.
+    pub fn expire(&self, instance: &str, order_id: &str) -> Result<(), SimError> {
+        self.with_order(instance, order_id, |o, now| o.expire(now))
+    }
+
     /// Makes every issued login token unknown (as after a restart of the backend).
     pub fn revoke_tokens(&self) {
         self.shared.world().tokens.clear();

@@ -416,6 +416,21 @@ impl Order {
         Ok(())
     }
 
+    /// The payment deadline passes (an hour ago) while a wallet holds the order.
+    pub(super) fn expire(&mut self, now: i64) -> SimResult<()> {
+        if self.paid {
+            return Err(SimError::new(409, 2160, "the order is already paid"));
+        }
+        if self.claimed_nonce.is_none() {
+            self.claimed_nonce = Some(format!("WALLET-NONCE-{}", self.id));
+        }
+        self.pay_deadline = now - 3600;
+        self.contract
+            .insert("pay_deadline".into(), json!({ "t_s": self.pay_deadline }));
+        self.touch();
+        Ok(())
+    }
+
     /// `POST private/orders/$ID/refund`: `total` is the new total refunded.
     pub(super) fn refund(&mut self, body: &Value, now: i64) -> SimResult<()> {
         let total = body

@@ -271,3 +271,26 @@ async fn plain_http_to_localhost_counts_as_loopback() {
     sim.pay("admin", "LH", None).unwrap();
     assert!(local.status(&query(&intent)).await.unwrap().is_paid());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_clock_and_expiry_helpers() {
+    let Env { sim, payment } = env().await;
+    payment.request(&req("1", "EXP")).await.unwrap();
+    sim.expire("admin", "EXP").unwrap();
+    let r = payment.status(&StatusQuery::new("EXP")).await.unwrap();
+    assert_eq!(
+        (r.status(), r.bank_status.as_deref()),
+        (PaymentStatus::Expired, Some("claimed"))
+    );
+    assert_eq!(sim.pay("admin", "EXP", None).unwrap_err().code, 2161);
+    let then: jiff::Timestamp = "2024-05-01T10:00:00Z".parse().unwrap();
+    sim.set_now(then);
+    assert!((sim.now().as_second() - then.as_second()).abs() <= 2);
+    payment.request(&req("1", "PAST")).await.unwrap();
+    let created = sim.order("admin", "PAST").unwrap()["creation_time"]["t_s"]
+        .as_i64()
+        .unwrap();
+    assert!((created - then.as_second()).abs() <= 2);
+    sim.pay("admin", "PAST", None).unwrap();
+    assert_eq!(sim.expire("admin", "PAST").unwrap_err().code, 2160);
+}
