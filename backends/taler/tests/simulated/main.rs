@@ -6,5 +6,6 @@ mod errors;
 mod refund_cancel;
 mod request;
 mod response;
+mod simulator_rules;
 mod status;
 mod support;
