@@ -1,5 +1,8 @@
 //! The simulator itself, spoken to in raw HTTP: the merchant backend's rules it enforces.
 
+// Helpers below are test code: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use polypay_core::{HttpExecutor, HttpRequest, HttpResponse, Method, ReqwestExecutor};
 use polypay_taler::simulator::Simulator;
 use serde_json::{Value, json};
