@@ -32,12 +32,28 @@ pub struct Registration {
 inventory::collect!(Registration);
 
 /// Registers a backend factory (a `static` value implementing [`BackendFactory`]) from the
-/// backend's own crate.
+/// backend's own crate, so that `Registry::from_inventory()` finds it.
 ///
-/// ```ignore
-/// pub struct DummyFactory;
-/// impl polypay_core::BackendFactory for DummyFactory { /* ... */ }
-/// polypay_core::register_backend!(DummyFactory);
+/// ```
+/// use std::sync::Arc;
+/// use polypay_core::*;
+///
+/// pub struct ManualFactory;
+/// impl BackendFactory for ManualFactory {
+///     fn kind(&self) -> &str { "manual-example" }
+///     fn description(&self) -> Description {
+///         Description::from_types::<NoTransactionFields, NoTransactionFields>(
+///             "manual-example", "Example", Capabilities::new(&[]))
+///     }
+///     fn build(&self, _: &serde_json::Map<String, serde_json::Value>) -> Result<Arc<dyn Backend>> {
+///         Err(Error::invalid_input("example only"))
+///     }
+/// }
+/// polypay_core::register_backend!(ManualFactory);
+///
+/// let registry = Registry::from_inventory()?;
+/// assert!(registry.kinds().contains(&"manual-example".to_string()));
+/// # Ok::<(), polypay_core::Error>(())
 /// ```
 #[macro_export]
 macro_rules! register_backend {
