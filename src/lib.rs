@@ -59,6 +59,8 @@ impl RegistryExt for Registry {
         // `inventory` registration with it: touch each enabled one.
         #[cfg(feature = "dummy")]
         polypay_dummy::link();
+        #[cfg(feature = "taler")]
+        polypay_taler::link();
         Registry::from_inventory()
     }
 }

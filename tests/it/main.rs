@@ -4,3 +4,5 @@ mod cli;
 mod demo;
 mod library;
 mod support;
+#[cfg(feature = "taler")]
+mod taler;
