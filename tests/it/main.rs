@@ -1,4 +1,5 @@
 //! polypay's integration tests: one binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
 mod demo;

@@ -2,6 +2,7 @@
 //! facade and its reqwest executor: one test binary, one module per area.
 
 mod auth;
+mod conformance;
 mod errors;
 mod refund_cancel;
 mod request;
