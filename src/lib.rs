@@ -7,6 +7,7 @@
 //! | feature | kinds |
 //! |---|---|
 //! | `dummy` | `dummy` (test-only, signed, with a bank simulator) |
+//! | `taler` | `taler` (GNU Taler merchant-backend client) |
 //!
 //! ```
 //! use polypay::prelude::*;
