@@ -156,3 +156,47 @@ impl Registry {
         self.factory(kind)?.build(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Capabilities, NoTransactionFields};
+
+    struct Fake(&'static str);
+    impl BackendFactory for Fake {
+        fn kind(&self) -> &str {
+            self.0
+        }
+        fn description(&self) -> Description {
+            Description::from_types::<NoTransactionFields, NoTransactionFields>(
+                self.0,
+                "Fake",
+                Capabilities::new(&[]),
+            )
+        }
+        fn build(
+            &self,
+            _: &serde_json::Map<String, serde_json::Value>,
+        ) -> Result<Arc<dyn Backend>> {
+            Err(Error::invalid_input("fake"))
+        }
+    }
+
+    #[test]
+    fn duplicate_kinds_are_rejected_and_unknown_kinds_listed() {
+        let mut r = Registry::new();
+        r.register(Arc::new(Fake("a"))).unwrap();
+        r.register(Arc::new(Fake("b"))).unwrap();
+        let dup = r.register(Arc::new(Fake("a"))).unwrap_err();
+        assert!(
+            matches!(dup, Error::DuplicateBackend(ref k) if k == "a"),
+            "{dup}"
+        );
+        assert_eq!(r.kinds(), ["a", "b"]);
+        let err = r.describe("c").unwrap_err().to_string();
+        assert!(
+            err.contains("\"c\"") && err.contains("available: a, b"),
+            "{err}"
+        );
+    }
+}
