@@ -7,6 +7,7 @@
 //! | feature | kinds |
 //! |---|---|
 //! | `dummy` | `dummy` (test-only, signed, with a bank simulator) |
+//! | `taler` | `taler` (GNU Taler merchant-backend client) |
 //!
 //! ```
 //! use polypay::prelude::*;
@@ -61,6 +62,8 @@ impl RegistryExt for Registry {
         polypay_dummy::link();
         #[cfg(feature = "bankform")]
         polypay_bankform::link();
+        #[cfg(feature = "taler")]
+        polypay_taler::link();
         Registry::from_inventory()
     }
 }

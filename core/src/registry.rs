@@ -43,12 +43,28 @@ pub struct Registration {
 inventory::collect!(Registration);
 
 /// Registers a backend factory (a `static` value implementing [`BackendFactory`]) from the
-/// backend's own crate.
+/// backend's own crate, so that `Registry::from_inventory()` finds it.
 ///
-/// ```ignore
-/// pub struct DummyFactory;
-/// impl polypay_core::BackendFactory for DummyFactory { /* ... */ }
-/// polypay_core::register_backend!(DummyFactory);
+/// ```
+/// use std::sync::Arc;
+/// use polypay_core::*;
+///
+/// pub struct ManualFactory;
+/// impl BackendFactory for ManualFactory {
+///     fn kind(&self) -> &str { "manual-example" }
+///     fn description(&self) -> Description {
+///         Description::from_types::<NoTransactionFields, NoTransactionFields>(
+///             "manual-example", "Example", Capabilities::new(&[]))
+///     }
+///     fn build(&self, _: &serde_json::Map<String, serde_json::Value>) -> Result<Arc<dyn Backend>> {
+///         Err(Error::invalid_input("example only"))
+///     }
+/// }
+/// polypay_core::register_backend!(ManualFactory);
+///
+/// let registry = Registry::from_inventory()?;
+/// assert!(registry.kinds().contains(&"manual-example".to_string()));
+/// # Ok::<(), polypay_core::Error>(())
 /// ```
 #[macro_export]
 macro_rules! register_backend {
@@ -155,5 +171,49 @@ impl Registry {
         config: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Arc<dyn Backend>> {
         self.factory(kind)?.build(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Capabilities, NoTransactionFields};
+
+    struct Fake(&'static str);
+    impl BackendFactory for Fake {
+        fn kind(&self) -> &str {
+            self.0
+        }
+        fn description(&self) -> Description {
+            Description::from_types::<NoTransactionFields, NoTransactionFields>(
+                self.0,
+                "Fake",
+                Capabilities::new(&[]),
+            )
+        }
+        fn build(
+            &self,
+            _: &serde_json::Map<String, serde_json::Value>,
+        ) -> Result<Arc<dyn Backend>> {
+            Err(Error::invalid_input("fake"))
+        }
+    }
+
+    #[test]
+    fn duplicate_kinds_are_rejected_and_unknown_kinds_listed() {
+        let mut r = Registry::new();
+        r.register(Arc::new(Fake("a"))).unwrap();
+        r.register(Arc::new(Fake("b"))).unwrap();
+        let dup = r.register(Arc::new(Fake("a"))).unwrap_err();
+        assert!(
+            matches!(dup, Error::DuplicateBackend(ref k) if k == "a"),
+            "{dup}"
+        );
+        assert_eq!(r.kinds(), ["a", "b"]);
+        let err = r.describe("c").unwrap_err().to_string();
+        assert!(
+            err.contains("\"c\"") && err.contains("available: a, b"),
+            "{err}"
+        );
     }
 }

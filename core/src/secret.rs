@@ -79,6 +79,9 @@ impl<'de> serde::Deserialize<'de> for Secret {
             Ok(Repr::Env { env }) => std::env::var(&env).map(Secret::new).map_err(|_| {
                 serde::de::Error::custom(format!("environment variable {env} is not set"))
             }),
+            // serde's own "missing field `name`" carries no value: keep it, so that the
+            // missing parameter is named.
+            Err(e) if e.to_string().starts_with("missing field") => Err(e),
             // Never echo the rejected value: it may be the secret itself.
             Err(_) => Err(serde::de::Error::custom(
                 "expected a string or { env = \"NAME\" }",
@@ -120,6 +123,8 @@ mod tests {
         assert!(!format!("{cfg:?}").contains("hunter2"));
         let err = serde_json::from_str::<Cfg>(r#"{"key":12345678}"#).unwrap_err();
         assert!(!err.to_string().contains("12345678"));
+        let err = serde_json::from_str::<Cfg>("{}").unwrap_err();
+        assert!(err.to_string().contains("missing field `key`"), "{err}");
     }
 
     #[test]

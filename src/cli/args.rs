@@ -104,7 +104,7 @@ pub struct RequestArgs {
     #[command(flatten)]
     pub instance: InstanceArgs,
     /// Amount: `10.00` (with --currency), `10.00 EUR` or `EUR:10.00`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
     /// Currency of a bare amount.
     #[arg(long, default_value = "EUR")]
@@ -160,7 +160,7 @@ pub struct AdjustArgs {
     #[command(flatten)]
     pub instance: InstanceArgs,
     /// Amount to cancel, capture or refund.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub amount: String,
     /// Currency of a bare amount.
     #[arg(long, default_value = "EUR")]

@@ -143,14 +143,7 @@ pub(super) async fn answer(State(shop): State<Arc<Shop>>, Form(answer): Form<Ans
                 );
             }
         }
-        match sim.browser_return(&page, outcome, now) {
-            Some(back) => Redirect::to(back.as_str()).into_response(),
-            None => Html(pages::error_page(
-                "Payment finished",
-                "no return URL was given",
-            ))
-            .into_response(),
-        }
+        Redirect::to(sim.browser_return(&page, outcome, now).as_str()).into_response()
     }
     #[cfg(not(feature = "dummy"))]
     {

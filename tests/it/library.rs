@@ -41,3 +41,22 @@ fn unknown_backends_are_named() {
         .unwrap();
     assert!(err.to_string().contains("available: dummy"), "{err}");
 }
+
+#[test]
+fn the_registered_dummy_passes_the_conformance_suite() {
+    use polypay::testkit::{Harness, run_conformance};
+    let registry = Registry::builtin().unwrap();
+    let factory = registry.factory("dummy").unwrap().clone();
+    let config = serde_json::json!({
+        "normal_return_url": "https://shop.example/return",
+        "secret": "facade-conformance",
+    });
+    let harness = Harness::new(
+        factory,
+        config.as_object().cloned().unwrap(),
+        std::sync::Arc::new(Simulator::new(Some(Secret::new("facade-conformance")))),
+    );
+    let report = run_conformance(&harness);
+    assert!(report.is_success(), "{report}");
+    assert!(report.passed() >= 30, "{report}");
+}

@@ -1,6 +1,9 @@
 //! polypay's integration tests: one binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
 mod demo;
 mod library;
 mod support;
+#[cfg(feature = "taler")]
+mod taler;

@@ -51,6 +51,8 @@
 
 mod common;
 #[cfg(test)]
+mod conformance;
+#[cfg(test)]
 mod loopback;
 pub mod ogone;
 pub mod paybox;

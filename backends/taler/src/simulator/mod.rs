@@ -1,0 +1,378 @@
+//! A GNU Taler merchant backend on the loopback interface, for tests and benchmarks (feature
+//! `simulator`).
+//!
+//! It follows the merchant API as polypay's spec describes it: `GET /config` with a
+//! configurable protocol version; bearer authentication (`secret-token:` + the instance
+//! password, or login tokens from `POST private/token` with HTTP Basic, which expire);
+//! `POST private/orders` with the backend's checks (idempotent for the same proposal, 409 for a
+//! different one under the same id); `GET private/orders/$ID` with `session_id` and long
+//! polling that really holds the request (`timeout_ms`) until payment or timeout; refunds with
+//! total semantics; deletion rules; the public claim endpoint; `/instances/$ID/` prefixes; and
+//! every error as `{code, hint}` with its `TALER_EC` number.
+//!
+//! A wallet is played by [`Simulator::pay`], [`Simulator::claim`] and [`Simulator::wire`] (also
+//! reachable over HTTP under `/__simulator/`), and time by [`Simulator::advance`]. Its tokens
+//! and nonces are predictable: it is a test double, never a server to expose.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use polypay_taler::simulator::Simulator;
+//! let sim = Simulator::builder().password("pw").start().await?;
+//! assert!(sim.base_url().as_str().starts_with("http://127.0.0.1:"));
+//! assert_eq!(sim.token(), "secret-token:pw");
+//! # Ok(()) }
+//! ```
+
+mod http;
+mod model;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+use url::Url;
+
+use model::Order;
+pub use model::SimError;
+
+/// A scripted answer, replacing the next matching request's real one.
+#[derive(Debug, Clone)]
+struct Scripted {
+    method: String,
+    path_suffix: String,
+    status: u16,
+    body: String,
+}
+
+/// A login token the simulator issued.
+#[derive(Debug, Clone)]
+struct Issued {
+    instance: String,
+    scope: String,
+    expires: i64,
+}
+
+/// Everything the simulator knows.
+#[derive(Debug, Default)]
+struct World {
+    version: String,
+    /// (instance, order id) → order.
+    orders: HashMap<(String, String), Order>,
+    tokens: HashMap<String, Issued>,
+    clock_offset: i64,
+    scripted: Vec<Scripted>,
+    /// `METHOD /path` of every request, in order.
+    log: Vec<String>,
+}
+
+/// Configuration shared by the handlers.
+#[derive(Debug)]
+struct Shared {
+    world: Mutex<World>,
+    password: String,
+    currencies: Vec<String>,
+    instances: Vec<String>,
+    default_pay_delay: i64,
+    default_refund_delay: i64,
+    root: Url,
+    counter: AtomicU64,
+}
+
+impl Shared {
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now(&self) -> i64 {
+        jiff::Timestamp::now().as_second() + self.world().clock_offset
+    }
+
+    /// A fresh, unpredictable-enough id for a test double (Crockford base32 alphabet).
+    fn fresh_id(&self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let nanos = jiff::Timestamp::now().as_nanosecond() as u64;
+        // xorshift over the counter and the clock: distinct ids, no security intended.
+        let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ nanos ^ 0xD1B5_4A32_D192_ED03;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                ALPHABET[(x % 32) as usize] as char
+            })
+            .collect()
+    }
+
+    /// The base URL of an instance (`admin` is the root).
+    fn instance_base(&self, instance: &str) -> Url {
+        if instance == "admin" {
+            return self.root.clone();
+        }
+        self.root
+            .join(&format!("instances/{instance}/"))
+            .unwrap_or_else(|_| self.root.clone())
+    }
+}
+
+/// Builds a [`Simulator`].
+#[derive(Debug, Clone)]
+pub struct SimulatorBuilder {
+    version: String,
+    password: String,
+    currencies: Vec<String>,
+    instances: Vec<String>,
+    default_pay_delay: i64,
+    default_refund_delay: i64,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            version: "20:0:8".into(),
+            password: "sandbox".into(),
+            currencies: vec!["EUR".into(), "KUDOS".into()],
+            instances: vec!["admin".into()],
+            default_pay_delay: 3600,
+            default_refund_delay: 0,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// The protocol version `GET /config` announces (default `20:0:8`).
+    pub fn version(mut self, version: &str) -> Self {
+        self.version = version.into();
+        self
+    }
+    /// The password of every instance (default `sandbox`).
+    pub fn password(mut self, password: &str) -> Self {
+        self.password = password.into();
+        self
+    }
+    /// The accepted currencies (default EUR and KUDOS; the first is the default currency).
+    pub fn currencies(mut self, currencies: &[&str]) -> Self {
+        self.currencies = currencies.iter().map(|c| c.to_ascii_uppercase()).collect();
+        self
+    }
+    /// Adds an instance besides `admin`, reached under `/instances/ID/`.
+    pub fn instance(mut self, id: &str) -> Self {
+        self.instances.push(id.into());
+        self
+    }
+    /// The instance default payment deadline, in seconds (default 3600).
+    pub fn default_pay_delay(mut self, seconds: i64) -> Self {
+        self.default_pay_delay = seconds;
+        self
+    }
+    /// The instance default refund delay, in seconds (default 0: no refunds).
+    pub fn default_refund_delay(mut self, seconds: i64) -> Self {
+        self.default_refund_delay = seconds;
+        self
+    }
+
+    /// Starts the simulator on `127.0.0.1` (a free port), on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let root: Url = format!("http://{addr}/")
+            .parse()
+            .map_err(|e| std::io::Error::other(format!("bad address {addr}: {e}")))?;
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World {
+                version: self.version,
+                ..World::default()
+            }),
+            password: self.password,
+            currencies: self.currencies,
+            instances: self.instances,
+            default_pay_delay: self.default_pay_delay,
+            default_refund_delay: self.default_refund_delay,
+            root,
+            counter: AtomicU64::new(1),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = http::router(shared.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Simulator {
+            shared,
+            addr,
+            _stop: stop,
+        })
+    }
+}
+
+/// A running merchant-backend simulator; stops when dropped.
+#[derive(Debug)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Simulator {
+    /// A builder with the defaults: protocol `20:0:8`, password `sandbox`, EUR and KUDOS.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// Starts a simulator with the defaults.
+    pub async fn start() -> std::io::Result<Simulator> {
+        SimulatorBuilder::default().start().await
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The backend's root URL (`http://127.0.0.1:PORT/`), the `admin` instance.
+    pub fn base_url(&self) -> Url {
+        self.shared.root.clone()
+    }
+
+    /// The base URL of an instance (`http://127.0.0.1:PORT/instances/ID/`; `admin` is the
+    /// root).
+    pub fn instance_url(&self, instance: &str) -> Url {
+        self.shared.instance_base(instance)
+    }
+
+    /// The legacy bearer token of every instance: `secret-token:` + the password.
+    pub fn token(&self) -> String {
+        format!("secret-token:{}", self.shared.password)
+    }
+
+    /// The order's private view (`GET private/orders/$ID` without session), if it exists.
+    pub fn order(&self, instance: &str, order_id: &str) -> Option<Value> {
+        let base = self.shared.instance_base(instance);
+        let world = self.shared.world();
+        world
+            .orders
+            .get(&(instance.to_owned(), order_id.to_owned()))
+            .map(|o| o.private_view(&base, None))
+    }
+
+    fn with_order<T>(
+        &self,
+        instance: &str,
+        order_id: &str,
+        f: impl FnOnce(&mut Order, i64) -> Result<T, SimError>,
+    ) -> Result<T, SimError> {
+        let now = self.shared.now();
+        let mut world = self.shared.world();
+        let order = world
+            .orders
+            .get_mut(&(instance.to_owned(), order_id.to_owned()))
+            .ok_or_else(|| SimError::new(404, 2005, "unknown order"))?;
+        f(order, now)
+    }
+
+    /// A wallet claims the order (with the claim token the pay URI carries).
+    pub fn claim(
+        &self,
+        instance: &str,
+        order_id: &str,
+        nonce: &str,
+        token: Option<&str>,
+    ) -> Result<Value, SimError> {
+        self.with_order(instance, order_id, |o, _| o.claim(nonce, token))
+            .map_err(|e| {
+                if e.code == 2005 {
+                    SimError::new(404, 2300, e.hint)
+                } else {
+                    e
+                }
+            })
+    }
+
+    /// A wallet pays the order, proving payment in `session_id` (or the order's own session).
+    pub fn pay(
+        &self,
+        instance: &str,
+        order_id: &str,
+        session_id: Option<&str>,
+    ) -> Result<(), SimError> {
+        self.with_order(instance, order_id, |o, now| o.pay(session_id, now))
+    }
+
+    /// The exchange wires the money of a paid order.
+    pub fn wire(&self, instance: &str, order_id: &str) -> Result<(), SimError> {
+        self.with_order(instance, order_id, |o, _| {
+            if !o.paid {
+                return Err(SimError::new(409, 2531, "the order is not paid"));
+            }
+            o.wired = true;
+            o.touch();
+            Ok(())
+        })
+    }
+
+    /// Moves the simulator's clock forward (deadlines, token expiry).
+    pub fn advance(&self, seconds: i64) {
+        self.shared.world().clock_offset += seconds;
+    }
+
+    /// Sets the simulator's clock to `now` (it then runs on from there), so that it agrees
+    /// with a client whose clock is fixed.
+    pub fn set_now(&self, now: jiff::Timestamp) {
+        let offset = now.as_second() - jiff::Timestamp::now().as_second();
+        self.shared.world().clock_offset = offset;
+    }
+
+    /// The simulator's current time.
+    pub fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(self.shared.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    /// The order's payment deadline passes without payment: a wallet holds it (it is claimed
+    /// when nobody had claimed it) and its deadline moves an hour into the past.
+    pub fn expire(&self, instance: &str, order_id: &str) -> Result<(), SimError> {
+        self.with_order(instance, order_id, |o, now| o.expire(now))
+    }
+
+    /// Makes every issued login token unknown (as after a restart of the backend).
+    pub fn revoke_tokens(&self) {
+        self.shared.world().tokens.clear();
+    }
+
+    /// Changes the protocol version `GET /config` announces.
+    pub fn set_version(&self, version: &str) {
+        self.shared.world().version = version.into();
+    }
+
+    /// Answers the next `method` request whose path ends with `path_suffix` with `status` and
+    /// `body` instead of the real answer (a failure, an old backend's field names, ...).
+    pub fn script(&self, method: &str, path_suffix: &str, status: u16, body: &str) {
+        self.shared.world().scripted.push(Scripted {
+            method: method.to_ascii_uppercase(),
+            path_suffix: path_suffix.into(),
+            status,
+            body: body.into(),
+        });
+    }
+
+    /// `METHOD /path` of every request received so far.
+    pub fn log(&self) -> Vec<String> {
+        self.shared.world().log.clone()
+    }
+
+    /// How many requests `METHOD /path` (exactly) received.
+    pub fn hits(&self, request: &str) -> usize {
+        self.shared
+            .world()
+            .log
+            .iter()
+            .filter(|l| *l == request)
+            .count()
+    }
+}
