@@ -259,6 +259,21 @@ impl ConfigFile {
         self.check_and_build(registry).0
     }
 
+    /// Warnings of every instance whose kind is known (weak signature modes kept for
+    /// compatibility, unauthenticated channels trusted), fields named `backends.NAME.PARAMETER`.
+    /// They do not make the configuration invalid.
+    pub fn warnings(&self, registry: &Registry) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        for instance in &self.instances {
+            if let Ok(factory) = registry.factory(&instance.kind) {
+                let prefix = format!("backends.{}", instance.name);
+                let found = ConfigErrors(factory.warnings(&instance.params)).prefixed(&prefix);
+                out.extend(found.0);
+            }
+        }
+        out
+    }
+
     /// Checks every instance (see [`ConfigFile::check`]) and, when there is no problem, builds
     /// them all.
     pub fn build(&self, registry: &Registry) -> Result<Instances> {

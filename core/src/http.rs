@@ -84,8 +84,15 @@ impl fmt::Debug for Header {
 /// let req = HttpRequest::new(Method::Get, "https://bank.example/status".parse().unwrap())
 ///     .with_bearer("token-123");
 /// assert!(!format!("{req:?}").contains("token-123"));
+/// let form = HttpRequest::new(Method::Post, "https://bank.example/direct?key=k1".parse().unwrap())
+///     .with_form(&[("CLE", "s3cret")]);
+/// let shown = format!("{form:?}");
+/// assert!(!shown.contains("s3cret") && !shown.contains("k1"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows the body's length only: bodies may carry keys (Paybox Direct sends its
+/// `CLE` in the form body) and are never printed.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpRequest {
     /// Method.
@@ -169,6 +176,23 @@ impl HttpRequest {
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut url = self.url.clone();
+        if url.query().is_some() {
+            url.set_query(Some("<redacted>"));
+        }
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &url.as_str())
+            .field("headers", &self.headers)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .field("extra_timeout", &self.extra_timeout)
+            .field("idempotent", &self.idempotent)
+            .finish()
     }
 }
 

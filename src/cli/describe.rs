@@ -127,12 +127,26 @@ pub(super) fn check_config(registry: &Registry, file: &Path, json: bool) -> Resu
         Err(Error::Config(errors)) => errors.clone(),
         Err(e) => return Err(Error::invalid_input(format!("{}: {e}", file.display()))),
     };
+    let warnings = config
+        .as_ref()
+        .map(|c| c.warnings(registry))
+        .unwrap_or_default();
     if json {
         print_json(&serde_json::json!({
             "valid": errors.is_empty(),
             "errors": errors.0,
+            "warnings": warnings,
         }))?;
-    } else if errors.is_empty() {
+        return Ok(if errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if errors.is_empty() {
         let n = config.as_ref().map(|c| c.instances.len()).unwrap_or(0);
         println!(
             "{}: valid ({n} backend instance{})",

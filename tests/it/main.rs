@@ -1,6 +1,8 @@
 //! polypay's integration tests: one binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "bankform")]
+mod bankform;
 mod cli;
 mod demo;
 mod library;
