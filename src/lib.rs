@@ -7,6 +7,7 @@
 //! | feature | kinds |
 //! |---|---|
 //! | `dummy` | `dummy` (test-only, signed, with a bank simulator) |
+//! | `bankform` | `systempayv2`, `payzen`, `sips2`, `paybox`, `ogone`, `tipi` (French bank forms) |
 //! | `taler` | `taler` (GNU Taler merchant-backend client) |
 //!
 //! ```
@@ -37,6 +38,12 @@ pub use polypay_core::*;
 
 #[cfg(feature = "dummy")]
 pub use polypay_dummy as dummy;
+
+#[cfg(feature = "bankform")]
+pub use polypay_bankform as bankform;
+
+#[cfg(feature = "taler")]
+pub use polypay_taler as taler;
 
 /// The usual imports: the core types and [`RegistryExt`].
 pub mod prelude {
