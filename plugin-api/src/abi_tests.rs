@@ -1,0 +1,90 @@
+//! The dummy backend exported with `export_plugin!` inside this test binary and driven through
+//! the very same ABI path (JSON, dispatch, callback) a loaded library takes.
+
+use std::sync::Arc;
+
+use polypay_core::testkit::{Harness, Verdict, run_conformance};
+use polypay_core::{Registry, Secret};
+use polypay_dummy::{DummyFactory, Simulator};
+
+use crate::host::{PluginLibrary, register};
+use crate::wire::v1::Request;
+
+crate::export_plugin!(DummyFactory);
+
+fn in_process() -> PluginLibrary {
+    PluginLibrary::from_dispatch("in-process", polypay_plugin_dispatch)
+}
+
+fn harness(factory: Arc<dyn polypay_core::BackendFactory>) -> Harness {
+    let config = serde_json::json!({
+        "normal_return_url": "https://shop.example/return",
+        "automatic_return_url": "https://shop.example/notify",
+        "secret": "conformance-secret"
+    });
+    Harness::new(
+        factory,
+        config.as_object().cloned().unwrap_or_default(),
+        Arc::new(Simulator::new(Some(Secret::new("conformance-secret")))),
+    )
+}
+
+#[test]
+fn version_symbol_reports_this_abi() {
+    assert_eq!(polypay_plugin_abi_version(), crate::ABI_VERSION);
+    assert_eq!(crate::ABI_VERSION, 1 << 16);
+}
+
+#[test]
+fn dummy_through_the_abi_matches_the_static_dummy() {
+    let mut registry = Registry::new();
+    let kinds = register(&mut registry, in_process()).unwrap();
+    assert_eq!(kinds, ["dummy"]);
+    let through = run_conformance(&harness(registry.factory("dummy").unwrap().clone()));
+    let direct = run_conformance(&harness(Arc::new(DummyFactory)));
+    assert!(through.is_success(), "{through}");
+    assert_eq!(through.failures().count(), 0);
+    assert_eq!(through.to_string(), direct.to_string());
+    assert_eq!(
+        through.verdict("response.tampered_never_paid"),
+        Some(&Verdict::Pass)
+    );
+    assert_eq!(
+        registry.describe("dummy").unwrap(),
+        polypay_core::BackendFactory::description(&DummyFactory)
+    );
+}
+
+#[test]
+fn configuration_errors_come_back_like_a_static_backends() {
+    let mut registry = Registry::new();
+    register(&mut registry, in_process()).unwrap();
+    let Err(through) = registry.build("dummy", &serde_json::Map::new()) else {
+        panic!("an empty configuration was accepted through the plugin");
+    };
+    let Err(direct) = polypay_core::BackendFactory::build(&DummyFactory, &serde_json::Map::new())
+    else {
+        panic!("an empty configuration was accepted");
+    };
+    assert_eq!(through.to_string(), direct.to_string());
+    assert_eq!(through.kind(), direct.kind());
+}
+
+#[test]
+fn garbage_requests_and_unknown_handles_get_error_replies() {
+    let lib = in_process();
+    let err = lib
+        .send(&Request::Close { instance: 0 })
+        .map(|_| ())
+        .and_then(|_| {
+            lib.send(&Request::Open {
+                kind: "nope".into(),
+                config: Default::default(),
+            })
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+    let reply = __POLYPAY_PLUGIN.handle(b"\xff not json");
+    let text = String::from_utf8(reply).unwrap();
+    assert!(text.starts_with(r#"{"error":"#), "{text}");
+}
