@@ -88,3 +88,92 @@ fn garbage_requests_and_unknown_handles_get_error_replies() {
     let text = String::from_utf8(reply).unwrap();
     assert!(text.starts_with(r#"{"error":"#), "{text}");
 }
+
+/// A factory that panics in everything it does.
+struct Panicky;
+
+impl polypay_core::BackendFactory for Panicky {
+    fn kind(&self) -> &str {
+        panic!("kind exploded")
+    }
+    fn description(&self) -> polypay_core::Description {
+        panic!("description exploded")
+    }
+    fn build(
+        &self,
+        _: &serde_json::Map<String, serde_json::Value>,
+    ) -> polypay_core::Result<Arc<dyn polypay_core::Backend>> {
+        panic!("build exploded")
+    }
+}
+
+static PANICKY: std::sync::LazyLock<crate::sdk::Plugin> =
+    std::sync::LazyLock::new(|| crate::sdk::Plugin::new("panicky", "0.0.0", vec![&Panicky]));
+
+unsafe extern "C" fn panicky_dispatch(
+    req_ptr: *const u8,
+    req_len: usize,
+    ctx: *mut std::ffi::c_void,
+    reply: crate::ReplyCallback,
+) {
+    // SAFETY: forwarded unchanged from the host, whose contract is the same.
+    unsafe { crate::sdk::dispatch(&PANICKY, req_ptr, req_len, ctx, reply) }
+}
+
+unsafe extern "C" fn garbage_dispatch(
+    _req_ptr: *const u8,
+    _req_len: usize,
+    ctx: *mut std::ffi::c_void,
+    reply: crate::ReplyCallback,
+) {
+    let junk = b"\x00\xffnot a reply";
+    reply(ctx, junk.as_ptr(), junk.len());
+}
+
+unsafe extern "C" fn silent_dispatch(
+    _req_ptr: *const u8,
+    _req_len: usize,
+    _ctx: *mut std::ffi::c_void,
+    _reply: crate::ReplyCallback,
+) {
+}
+
+#[test]
+fn a_panicking_plugin_is_an_error_reply_and_the_host_survives() {
+    let lib = PluginLibrary::from_dispatch("panicky.so", panicky_dispatch);
+    let err = register(&mut Registry::new(), lib.clone()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin panicky.so: the plugin panicked: description exploded"
+    );
+    let err = lib
+        .send(&Request::Open {
+            kind: "x".into(),
+            config: Default::default(),
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("kind exploded"), "{err}");
+}
+
+#[test]
+fn garbage_and_silence_are_clear_errors_naming_the_plugin() {
+    let err = register(
+        &mut Registry::new(),
+        PluginLibrary::from_dispatch("garbage.so", garbage_dispatch),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("plugin garbage.so: malformed reply"),
+        "{err}"
+    );
+    let err = register(
+        &mut Registry::new(),
+        PluginLibrary::from_dispatch("silent.so", silent_dispatch),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin silent.so: the plugin never wrote a reply"
+    );
+}
