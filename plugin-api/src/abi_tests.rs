@@ -177,3 +177,26 @@ fn garbage_and_silence_are_clear_errors_naming_the_plugin() {
         "plugin silent.so: the plugin never wrote a reply"
     );
 }
+
+unsafe extern "C" fn abort_built_dispatch(
+    _req_ptr: *const u8,
+    _req_len: usize,
+    ctx: *mut std::ffi::c_void,
+    reply: crate::ReplyCallback,
+) {
+    let info = br#"{"ok":{"name":"a","version":"1","api_version":"0.1.0","panic_strategy":"abort","backends":[]}}"#;
+    reply(ctx, info.as_ptr(), info.len());
+}
+
+#[test]
+fn a_plugin_built_with_panic_abort_is_refused() {
+    let err = register(
+        &mut Registry::new(),
+        PluginLibrary::from_dispatch("abort.so", abort_built_dispatch),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin abort.so: built with panic = \"abort\"; plugins must unwind"
+    );
+}
