@@ -200,3 +200,37 @@ fn a_plugin_built_with_panic_abort_is_refused() {
         "plugin abort.so: built with panic = \"abort\"; plugins must unwind"
     );
 }
+
+unsafe extern "C" fn stutter_dispatch(
+    _req_ptr: *const u8,
+    _req_len: usize,
+    ctx: *mut std::ffi::c_void,
+    reply: crate::ReplyCallback,
+) {
+    let ok = br#"{"ok":null}"#;
+    reply(ctx, ok.as_ptr(), ok.len());
+    reply(ctx, ok.as_ptr(), ok.len());
+}
+
+#[test]
+fn two_replies_to_one_request_are_malformed() {
+    let err = PluginLibrary::from_dispatch("stutter.so", stutter_dispatch)
+        .send(&Request::Close { instance: 1 })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin stutter.so: malformed reply: written 2 times"
+    );
+}
+
+#[test]
+fn a_taken_kind_registers_nothing_from_the_plugin() {
+    let mut registry = Registry::new();
+    registry.register(Arc::new(DummyFactory)).unwrap();
+    let err = register(&mut registry, in_process()).unwrap_err();
+    assert!(
+        matches!(err, polypay_core::Error::DuplicateBackend(ref k) if k == "dummy"),
+        "{err}"
+    );
+    assert_eq!(registry.kinds(), ["dummy"]);
+}

@@ -34,17 +34,25 @@ fn plugin_error(path: &str, message: impl Into<String>) -> Error {
 extern "C" fn collect_reply(ctx: *mut c_void, ptr: *const u8, len: usize) {
     // A panic must not unwind into the plugin's frames.
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `ctx` is the `&mut Option<Vec<u8>>` that `PluginLibrary::send` passed for this
-        // very call, alive and not otherwise borrowed until dispatch returns.
-        let slot = unsafe { &mut *ctx.cast::<Option<Vec<u8>>>() };
+        // SAFETY: `ctx` is the `&mut ReplySlot` that `PluginLibrary::send` passed for this very
+        // call, alive and not otherwise borrowed until dispatch returns.
+        let slot = unsafe { &mut *ctx.cast::<ReplySlot>() };
+        slot.calls += 1;
         let bytes = if ptr.is_null() || len == 0 {
             Vec::new()
         } else {
             // SAFETY: the ABI contract: `ptr` points to `len` bytes valid during this callback.
             unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()
         };
-        *slot = Some(bytes);
+        slot.bytes = Some(bytes);
     }));
+}
+
+/// Where `collect_reply` puts the reply; a plugin must write exactly one.
+#[derive(Default)]
+struct ReplySlot {
+    bytes: Option<Vec<u8>>,
+    calls: u32,
 }
 
 impl PluginLibrary {
@@ -115,18 +123,26 @@ impl PluginLibrary {
     pub fn send(&self, req: &Request) -> Result<Value> {
         let bytes = serde_json::to_vec(req)
             .map_err(|e| plugin_error(&self.path, format!("cannot encode request: {e}")))?;
-        let mut slot: Option<Vec<u8>> = None;
+        let mut slot = ReplySlot::default();
         // SAFETY: the request bytes live across the call; `ctx` is `slot`, which only
         // `collect_reply` touches, during this call; `dispatch` has the ABI's signature.
         unsafe {
             (self.dispatch)(
                 bytes.as_ptr(),
                 bytes.len(),
-                (&mut slot as *mut Option<Vec<u8>>).cast::<c_void>(),
+                (&mut slot as *mut ReplySlot).cast::<c_void>(),
                 collect_reply,
             )
         };
-        let out = slot.ok_or_else(|| plugin_error(&self.path, "the plugin never wrote a reply"))?;
+        if slot.calls > 1 {
+            return Err(plugin_error(
+                &self.path,
+                format!("malformed reply: written {} times", slot.calls),
+            ));
+        }
+        let out = slot
+            .bytes
+            .ok_or_else(|| plugin_error(&self.path, "the plugin never wrote a reply"))?;
         let reply: Reply = serde_json::from_slice(&out)
             .map_err(|e| plugin_error(&self.path, format!("malformed reply: {e}")))?;
         match reply {
@@ -223,10 +239,16 @@ pub fn load_plugin(
     register(registry, lib)
 }
 
-/// Registers the backends of an already loaded plugin; returns their kinds.
+/// Registers the backends of an already loaded plugin; returns their kinds. Nothing is registered
+/// when any of its kinds is already taken.
 pub fn register(registry: &mut Registry, lib: PluginLibrary) -> Result<Vec<String>> {
+    let factories = PluginFactory::all(lib)?;
+    let mut trial = registry.clone();
+    for f in &factories {
+        trial.register(Arc::new(f.clone()))?;
+    }
     let mut kinds = Vec::new();
-    for f in PluginFactory::all(lib)? {
+    for f in factories {
         kinds.push(f.info.kind.clone());
         registry.register(Arc::new(f))?;
     }
