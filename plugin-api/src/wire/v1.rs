@@ -1,0 +1,559 @@
+//! Version 1 of the wire: JSON messages exchanged through `polypay_plugin_dispatch`.
+//!
+//! The envelopes, HTTP exchanges and errors are types of their own, converted to and from
+//! polypay-core's, so a change of a Rust type in core never silently changes the ABI. The domain
+//! payloads (`PaymentRequest`, `PaymentIntent`, `Incoming`, `PaymentResponse`, `Adjustment`,
+//! `StatusQuery`, `Capabilities`) travel as their documented JSON shapes.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use polypay_core::{
+    Error, Exchange, FieldError, HttpRequest, HttpResponse, Method, Operation, Step,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A request from the host to the plugin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "message", rename_all = "snake_case")]
+pub enum Request {
+    /// What the plugin offers; the reply is a [`PluginInfo`].
+    Describe,
+    /// Builds an instance of `kind` from its configuration; the reply is an [`Opened`].
+    Open {
+        /// Backend kind.
+        kind: String,
+        /// Configuration, as a static backend's factory receives it.
+        config: Map<String, Value>,
+    },
+    /// Runs one operation on an instance; the reply is a [`WireStep`] (or, for `guess`, a
+    /// string or null).
+    Call {
+        /// The handle `open` returned.
+        instance: u64,
+        /// Which operation.
+        operation: CallOperation,
+        /// The operation's input in its JSON shape.
+        input: Value,
+        /// The clock (RFC 3339), absent for `guess`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        now: Option<String>,
+        /// 32 bytes of entropy, hex, absent for `guess`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entropy: Option<String>,
+        /// The HTTP exchange this call continues, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prior: Option<WireExchange>,
+    },
+    /// Drops an instance; the reply is `null`.
+    Close {
+        /// The handle `open` returned.
+        instance: u64,
+    },
+}
+
+/// The operations a `call` may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOperation {
+    /// `Backend::request` (input `PaymentRequest`, result `PaymentIntent`).
+    Request,
+    /// `Backend::response` (input `Incoming`, result `PaymentResponse`).
+    Response,
+    /// `Backend::cancel` (input `Adjustment`).
+    Cancel,
+    /// `Backend::validate` (input `Adjustment`).
+    Validate,
+    /// `Backend::refund` (input `Adjustment`).
+    Refund,
+    /// `Backend::status` (input `StatusQuery`).
+    Status,
+    /// `Backend::guess` (input `Incoming`, result a string or null, no step).
+    Guess,
+}
+
+/// The plugin's answer to any request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    /// Success, with the message's result.
+    Ok(Value),
+    /// Failure.
+    Error(WireError),
+}
+
+/// The reply to `describe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    /// The plugin crate's name.
+    pub name: String,
+    /// The plugin crate's version.
+    pub version: String,
+    /// The polypay-plugin-api version it was built with.
+    pub api_version: String,
+    /// `unwind` or `abort`: a host refuses `abort`, since a panic would take it down.
+    pub panic_strategy: String,
+    /// The backends it exports.
+    pub backends: Vec<BackendInfo>,
+}
+
+/// One exported backend kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    /// Kind (`manual_transfer`).
+    pub kind: String,
+    /// Human name.
+    pub caption: String,
+    /// Draft-07 JSON Schema of the configuration.
+    pub config_schema: Value,
+    /// Draft-07 JSON Schema of the per-transaction fields.
+    pub transaction_schema: Value,
+    /// `Capabilities` in its JSON shape.
+    pub capabilities: Value,
+}
+
+/// The reply to `open`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened {
+    /// Handle for `call` and `close`.
+    pub instance: u64,
+    /// The instance's `Capabilities` (they may depend on its configuration).
+    pub capabilities: Value,
+}
+
+/// An HTTP body: UTF-8 text as is, anything else in base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// UTF-8 text.
+    Text(String),
+    /// Standard base64 with padding.
+    Base64(String),
+}
+
+impl Body {
+    /// Encodes bytes, as text when they are UTF-8.
+    pub fn from_bytes(bytes: &[u8]) -> Body {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Body::Text(text.to_owned()),
+            Err(_) => Body::Base64(BASE64.encode(bytes)),
+        }
+    }
+
+    /// Decodes the bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        match self {
+            Body::Text(t) => Ok(t.as_bytes().to_vec()),
+            Body::Base64(b) => BASE64
+                .decode(b)
+                .map_err(|e| Error::malformed(format!("plugin wire: bad base64 body: {e}"))),
+        }
+    }
+}
+
+/// A header of a [`WireHttpRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireHeader {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// Whether the value is a secret (redacted in the host's traces).
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+/// An HTTP request for the host to perform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireHttpRequest {
+    /// Method name (`GET`).
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Headers.
+    #[serde(default)]
+    pub headers: Vec<WireHeader>,
+    /// Body.
+    pub body: Body,
+    /// Extra time allowed beyond the host's timeout, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_timeout_ms: Option<u64>,
+    /// Whether the request may be sent twice.
+    pub idempotent: bool,
+}
+
+impl From<&HttpRequest> for WireHttpRequest {
+    fn from(r: &HttpRequest) -> Self {
+        WireHttpRequest {
+            method: r.method.as_str().to_owned(),
+            url: r.url.to_string(),
+            headers: r
+                .headers
+                .iter()
+                .map(|h| WireHeader {
+                    name: h.name.clone(),
+                    value: h.value.clone(),
+                    sensitive: h.sensitive,
+                })
+                .collect(),
+            body: Body::from_bytes(&r.body),
+            extra_timeout_ms: r
+                .extra_timeout
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            idempotent: r.idempotent,
+        }
+    }
+}
+
+impl TryFrom<WireHttpRequest> for HttpRequest {
+    type Error = Error;
+    fn try_from(w: WireHttpRequest) -> Result<Self, Error> {
+        let method = Method::parse(&w.method).ok_or_else(|| {
+            Error::malformed(format!("plugin wire: unknown method {:?}", w.method))
+        })?;
+        let url = w
+            .url
+            .parse()
+            .map_err(|e| Error::malformed(format!("plugin wire: bad URL: {e}")))?;
+        let mut r = HttpRequest::new(method, url);
+        for h in w.headers {
+            r = if h.sensitive {
+                r.with_sensitive_header(h.name, h.value)
+            } else {
+                r.with_header(h.name, h.value)
+            };
+        }
+        r.body = w.body.to_bytes()?;
+        r.extra_timeout = w.extra_timeout_ms.map(std::time::Duration::from_millis);
+        r.idempotent = w.idempotent;
+        Ok(r)
+    }
+}
+
+/// An HTTP response the host received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireHttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers as name/value pairs.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Body,
+}
+
+impl From<&HttpResponse> for WireHttpResponse {
+    fn from(r: &HttpResponse) -> Self {
+        WireHttpResponse {
+            status: r.status,
+            headers: r.headers.clone(),
+            body: Body::from_bytes(&r.body),
+        }
+    }
+}
+
+impl TryFrom<WireHttpResponse> for HttpResponse {
+    type Error = Error;
+    fn try_from(w: WireHttpResponse) -> Result<Self, Error> {
+        let mut r = HttpResponse::new(w.status, w.body.to_bytes()?);
+        r.headers = w.headers;
+        Ok(r)
+    }
+}
+
+/// The prior exchange of a `call`: the state the step carried and the response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireExchange {
+    /// The opaque state from the step.
+    pub state: Value,
+    /// What the host received.
+    pub response: WireHttpResponse,
+}
+
+impl From<&Exchange> for WireExchange {
+    fn from(e: &Exchange) -> Self {
+        WireExchange {
+            state: e.state.clone(),
+            response: (&e.response).into(),
+        }
+    }
+}
+
+impl TryFrom<WireExchange> for Exchange {
+    type Error = Error;
+    fn try_from(w: WireExchange) -> Result<Self, Error> {
+        Ok(Exchange {
+            state: w.state,
+            response: w.response.try_into()?,
+        })
+    }
+}
+
+/// The result of a `call` other than `guess`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireStep {
+    /// The operation's result in its JSON shape.
+    Done(Value),
+    /// An HTTP request to perform, then `call` again with the exchange.
+    Http {
+        /// The request.
+        request: WireHttpRequest,
+        /// State to hand back in the exchange.
+        state: Value,
+    },
+}
+
+impl WireStep {
+    /// Encodes a core step, its result through serde.
+    pub fn from_step<T: Serialize>(step: Step<T>) -> Result<WireStep, Error> {
+        Ok(match step {
+            Step::Done(t) => WireStep::Done(
+                serde_json::to_value(t)
+                    .map_err(|e| Error::malformed(format!("plugin wire: {e}")))?,
+            ),
+            Step::Http { request, state } => WireStep::Http {
+                request: (&request).into(),
+                state,
+            },
+        })
+    }
+
+    /// Decodes into a core step.
+    pub fn into_step<T: serde::de::DeserializeOwned>(self) -> Result<Step<T>, Error> {
+        Ok(match self {
+            WireStep::Done(v) => Step::Done(
+                serde_json::from_value(v)
+                    .map_err(|e| Error::malformed(format!("plugin wire: bad result: {e}")))?,
+            ),
+            WireStep::Http { request, state } => Step::Http {
+                request: request.try_into()?,
+                state,
+            },
+        })
+    }
+}
+
+/// One field's configuration problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireFieldError {
+    /// Parameter name.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// An error, by kind, with what the host needs to rebuild the core [`Error`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireError {
+    /// `config`, `invalid_input`, `unsupported`, `invalid_signature`, `integrity`, `not_found`,
+    /// `conflict`, `expired`, `provider`, `transport`, `malformed` or `other`.
+    pub kind: String,
+    /// Human message.
+    pub message: String,
+    /// Kind-specific details (`fields`, `backend`, `operation`, `status`, ...).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub details: Map<String, Value>,
+}
+
+impl WireError {
+    fn new(kind: &str, message: impl Into<String>) -> WireError {
+        WireError {
+            kind: kind.to_owned(),
+            message: message.into(),
+            details: Map::new(),
+        }
+    }
+
+    fn with(mut self, key: &str, value: impl Serialize) -> WireError {
+        if let Ok(v) = serde_json::to_value(value) {
+            self.details.insert(key.to_owned(), v);
+        }
+        self
+    }
+
+    fn detail<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.details
+            .get(key)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// Rebuilds the core error; `other` (and anything unknown) becomes `Error::Plugin` naming
+    /// `path`.
+    pub fn into_error(self, path: &str) -> Error {
+        let text = |s: &WireError| {
+            s.detail::<String>("text")
+                .unwrap_or_else(|| s.message.clone())
+        };
+        match self.kind.as_str() {
+            "config" => {
+                let fields: Vec<WireFieldError> = self.detail("fields").unwrap_or_default();
+                Error::Config(polypay_core::ConfigErrors(
+                    fields
+                        .into_iter()
+                        .map(|f| FieldError::new(f.field, f.message))
+                        .collect(),
+                ))
+            }
+            "invalid_input" => Error::InvalidInput(text(&self)),
+            "unsupported" => match (
+                self.detail::<String>("backend"),
+                self.detail::<Operation>("operation"),
+            ) {
+                (Some(backend), Some(operation)) => Error::Unsupported { backend, operation },
+                _ => Error::InvalidInput(self.message),
+            },
+            "invalid_signature" => Error::InvalidSignature {
+                backend: self.detail("backend").unwrap_or_default(),
+                reference: self.detail("reference"),
+            },
+            "integrity" => Error::Integrity {
+                field: match self.detail::<String>("field").as_deref() {
+                    Some("amount") => "amount",
+                    Some("currency") => "currency",
+                    Some("transaction_id") => "transaction_id",
+                    Some("order_id") => "order_id",
+                    _ => "field",
+                },
+                expected: self.detail("expected").unwrap_or_default(),
+                found: self.detail("found").unwrap_or_default(),
+            },
+            "not_found" => Error::NotFound(text(&self)),
+            "conflict" => Error::Conflict(text(&self)),
+            "expired" => Error::Expired(text(&self)),
+            "malformed" => Error::Malformed(text(&self)),
+            "provider" => Error::Provider {
+                status: self.detail("status"),
+                code: self.detail("code"),
+                message: text(&self),
+            },
+            "transport" => Error::Transport {
+                retryable: self.detail("retryable").unwrap_or(false),
+                message: text(&self),
+            },
+            _ => Error::Plugin {
+                path: path.to_owned(),
+                message: self.message,
+            },
+        }
+    }
+}
+
+impl From<&Error> for WireError {
+    fn from(e: &Error) -> Self {
+        let msg = e.to_string();
+        match e {
+            Error::Config(errs) => WireError::new("config", msg).with(
+                "fields",
+                errs.0
+                    .iter()
+                    .map(|f| WireFieldError {
+                        field: f.field.clone(),
+                        message: f.message.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Error::InvalidInput(t) => WireError::new("invalid_input", msg).with("text", t),
+            Error::InvalidAmount(_) => WireError::new("invalid_input", msg),
+            Error::Unsupported { backend, operation } => WireError::new("unsupported", msg)
+                .with("backend", backend)
+                .with("operation", operation),
+            Error::InvalidSignature { backend, reference } => {
+                WireError::new("invalid_signature", msg)
+                    .with("backend", backend)
+                    .with("reference", reference)
+            }
+            Error::Integrity {
+                field,
+                expected,
+                found,
+            } => WireError::new("integrity", msg)
+                .with("field", field)
+                .with("expected", expected)
+                .with("found", found),
+            Error::NotFound(t) => WireError::new("not_found", msg).with("text", t),
+            Error::Conflict(t) => WireError::new("conflict", msg).with("text", t),
+            Error::Expired(t) => WireError::new("expired", msg).with("text", t),
+            Error::Malformed(t) => WireError::new("malformed", msg).with("text", t),
+            Error::Provider {
+                status,
+                code,
+                message,
+            } => WireError::new("provider", msg)
+                .with("status", status)
+                .with("code", code)
+                .with("text", message),
+            Error::Transport { message, retryable } => WireError::new("transport", msg)
+                .with("text", message)
+                .with("retryable", retryable),
+            _ => WireError::new("other", msg),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_bodies_use_base64_and_text_stays_text() {
+        assert_eq!(Body::from_bytes(b"a=1"), Body::Text("a=1".into()));
+        let bin = Body::from_bytes(&[0xff, 0]);
+        assert_eq!(bin, Body::Base64("/wA=".into()));
+        assert_eq!(bin.to_bytes().unwrap(), vec![0xff, 0]);
+        assert!(Body::Base64("!!".into()).to_bytes().is_err());
+    }
+
+    #[test]
+    fn http_requests_round_trip() {
+        let req = HttpRequest::new(Method::Post, "https://bank.example/x?a=1".parse().unwrap())
+            .with_bearer("tok")
+            .with_form(&[("k", "v")])
+            .with_extra_timeout(std::time::Duration::from_secs(3));
+        let wire = WireHttpRequest::from(&req);
+        let json = serde_json::to_string(&wire).unwrap();
+        let back: WireHttpRequest = serde_json::from_str(&json).unwrap();
+        assert_eq!(HttpRequest::try_from(back).unwrap(), req);
+    }
+
+    #[test]
+    fn errors_round_trip_by_kind() {
+        let mut cfg = polypay_core::ConfigErrors::default();
+        cfg.push("iban", "required");
+        for e in [
+            Error::Config(cfg),
+            Error::unsupported("x", Operation::Refund),
+            Error::NotFound("t1".into()),
+            Error::Provider {
+                status: Some(502),
+                code: Some("E1".into()),
+                message: "down".into(),
+            },
+            Error::Transport {
+                message: "reset".into(),
+                retryable: true,
+            },
+        ] {
+            let wire: WireError = (&e).into();
+            let json = serde_json::to_string(&wire).unwrap();
+            let back = serde_json::from_str::<WireError>(&json)
+                .unwrap()
+                .into_error("p.so");
+            assert_eq!(back.to_string(), e.to_string());
+            assert_eq!(back.kind(), e.kind());
+        }
+        let other = WireError::new("other", "boom").into_error("p.so");
+        assert_eq!(other.to_string(), "plugin p.so: boom");
+    }
+
+    #[test]
+    fn messages_have_a_stable_json_shape() {
+        let req = Request::Close { instance: 7 };
+        assert_eq!(
+            serde_json::to_value(&req).unwrap(),
+            serde_json::json!({"message": "close", "instance": 7})
+        );
+        let reply = Reply::Ok(Value::Null);
+        assert_eq!(serde_json::to_string(&reply).unwrap(), r#"{"ok":null}"#);
+    }
+}
