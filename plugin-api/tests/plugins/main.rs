@@ -1,0 +1,5 @@
+//! polypay-plugin-api's integration tests, one binary: real plugin libraries built by the tests
+//! and loaded through the host loader.
+
+mod faults;
+mod load_example;
