@@ -6,7 +6,9 @@
 //! form or a JSON body) and asks the backend (`GET private/orders/$ID`); only that answer
 //! decides the status (fail closed). When a `webhook_secret` is configured, a notification
 //! (any method but GET) must carry it in the `webhook_header` header, compared in constant
-//! time, or it is refused with `InvalidSignature` before any call.
+//! time; without it the notification is answered, before any call, with an unverified
+//! response (`Waiting`, the claimed order id kept for logs, a 403 acknowledgement) — the same
+//! rule as every other backend's bad signature.
 
 use polypay_core::{
     Context, Error, HttpRequest, HttpResponse, Incoming, PaymentResponse, Result, ReturnContent,
@@ -85,10 +87,14 @@ impl Op<PaymentResponse> for ResponseOp<'_> {
                 .trim();
             let ok: bool = given.as_bytes().ct_eq(secret.expose().as_bytes()).into();
             if !ok {
-                return Err(Error::InvalidSignature {
-                    backend: crate::KIND.into(),
-                    reference: claimed,
+                let mut refused = PaymentResponse::unverified(polypay_core::PaymentStatus::Waiting);
+                refused.order_id = claimed;
+                refused.return_content = Some(ReturnContent {
+                    status: 403,
+                    content_type: "text/plain; charset=utf-8".into(),
+                    body: "webhook secret missing or wrong".into(),
                 });
+                return Ok(Next::Done(refused));
             }
         }
         self.order_id()?;
