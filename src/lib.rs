@@ -9,6 +9,7 @@
 //! | `dummy` | `dummy` (test-only, signed, with a bank simulator) |
 //! | `bankform` | `systempayv2`, `payzen`, `sips2`, `paybox`, `ogone`, `tipi` (French bank forms) |
 //! | `taler` | `taler` (GNU Taler merchant-backend client) |
+//! | `crypto` | `bitcoin` (self-custodial, BIP84 + BIP321), `chainside` (Chainside WebPOS) |
 //!
 //! ```
 //! use polypay::prelude::*;
@@ -45,6 +46,9 @@ pub use polypay_bankform as bankform;
 #[cfg(feature = "taler")]
 pub use polypay_taler as taler;
 
+#[cfg(feature = "crypto")]
+pub use polypay_crypto as crypto;
+
 /// The usual imports: the core types and [`RegistryExt`].
 pub mod prelude {
     pub use crate::RegistryExt;
@@ -71,6 +75,8 @@ impl RegistryExt for Registry {
         polypay_bankform::link();
         #[cfg(feature = "taler")]
         polypay_taler::link();
+        #[cfg(feature = "crypto")]
+        polypay_crypto::link();
         Registry::from_inventory()
     }
 }

@@ -1,0 +1,1 @@
+//! The self-custodial `bitcoin` backend (BIP84 addresses, BIP321 URIs, Esplora / Bitcoin Core).

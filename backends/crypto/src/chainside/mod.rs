@@ -1,0 +1,1 @@
+//! The `chainside` backend: the Chainside WebPOS API.
