@@ -10,6 +10,10 @@
 //! | `bankform` | `systempayv2`, `payzen`, `sips2`, `paybox`, `ogone`, `tipi` (French bank forms) |
 //! | `taler` | `taler` (GNU Taler merchant-backend client) |
 //! | `crypto` | `bitcoin` (self-custodial, BIP84 + BIP321), `chainside` (Chainside WebPOS) |
+//! | `axum` | no backend: [`axum`](crate::axum) helpers for web shops, and the demo shop |
+//!
+//! For web shops: [`route::guess_instance`] finds which configured instance a bank's callback
+//! belongs to, and (feature `axum`) [`axum::IncomingRequest`] extracts it as an [`Incoming`].
 //!
 //! ```
 //! use polypay::prelude::*;
@@ -32,8 +36,16 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod cli;
+#[cfg(feature = "axum")]
 pub mod demo;
+/// The demo shop needs the `axum` feature; without it, `polypay demo` says so.
+#[cfg(not(feature = "axum"))]
+#[path = "demo/disabled.rs"]
+pub mod demo;
+pub mod route;
 
 pub use polypay_core::*;
 

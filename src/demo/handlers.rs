@@ -1,16 +1,19 @@
-//! The shop's HTTP handlers.
+//! The shop's HTTP handlers: buying, the bank's returns and notifications, admin actions.
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Form, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::store::Applied;
 use super::{Shop, pages};
-use crate::{Action, Adjustment, Amount, Currency, Incoming, Operation, PaymentRequest, Timestamp};
+use crate::axum::{Acknowledge, ActionResponse, IncomingRequest};
+use crate::{
+    Action, Adjustment, Amount, Currency, Incoming, Operation, PaymentRequest, PaymentResponse,
+    Timestamp,
+};
 
 /// What the shop sells.
 pub(super) const PRODUCTS: &[(&str, &str)] =
@@ -31,7 +34,7 @@ pub(super) async fn order(State(shop): State<Arc<Shop>>, Path(id): Path<u64>) ->
     }
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         Html(pages::error_page("Not found", "no such order")),
@@ -39,7 +42,7 @@ fn not_found() -> Response {
         .into_response()
 }
 
-fn bad_request(title: &str, e: impl std::fmt::Display) -> Response {
+pub(super) fn bad_request(title: &str, e: impl std::fmt::Display) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Html(pages::error_page(title, &e.to_string())),
@@ -58,6 +61,9 @@ pub(super) struct Buy {
     manual_validation: Option<String>,
 }
 
+/// Creates the order, starts the payment and sends the payer on: a redirect or a form goes
+/// straight to the bank; HTML is shown in the shop's page; a payment URI (`taler://`,
+/// `bitcoin:`) goes to the order page, which shows it with its QR code and a live status.
 pub(super) async fn buy(State(shop): State<Arc<Shop>>, Form(buy): Form<Buy>) -> Response {
     let Some((name, price)) = PRODUCTS.get(buy.product) else {
         return bad_request("Unknown product", "pick a product from the list");
@@ -82,12 +88,11 @@ pub(super) async fn buy(State(shop): State<Arc<Shop>>, Form(buy): Form<Buy>) -> 
     }
     match inst.payment.request(&req).await {
         Ok(intent) => {
-            shop.orders
-                .started(id, &intent.transaction_id, &intent.backend_data, now);
-            match &intent.action {
-                Action::Redirect { url } => Redirect::to(url.as_str()).into_response(),
-                Action::Form { .. } => Html(intent.action.to_auto_submit_page()).into_response(),
-                _ => Html(pages::pay_with(&shop, id, &intent.action)).into_response(),
+            shop.orders.started(id, &intent, now);
+            match intent.action {
+                Action::Html { .. } => Html(pages::pay_with(id, &intent.action)).into_response(),
+                Action::Uri { .. } => Redirect::to(&format!("/orders/{id}")).into_response(),
+                action => ActionResponse(action).into_response(),
             }
         }
         Err(e) => {
@@ -99,25 +104,26 @@ pub(super) async fn buy(State(shop): State<Arc<Shop>>, Form(buy): Form<Buy>) -> 
 
 /// Finds the order a response belongs to: by the reference it reports (after verification,
 /// the backend already checked the signature over it).
-fn order_of(shop: &Shop, response: &crate::PaymentResponse) -> Option<u64> {
+fn order_of(shop: &Shop, response: &PaymentResponse) -> Option<u64> {
     response
         .order_id
         .as_deref()
         .and_then(|t| shop.orders.by_transaction(t))
 }
 
+/// Verifies a return or notification with the instance's backend and applies it to its order.
 async fn handle_response(
     shop: &Shop,
     instance: &str,
-    incoming: Incoming,
+    incoming: &Incoming,
     source: &str,
-) -> Result<(u64, crate::PaymentResponse, Applied), Response> {
+) -> Result<(u64, PaymentResponse, Applied), Response> {
     let Some(inst) = shop.instance(instance) else {
         return Err(bad_request("Unknown payment method", instance));
     };
     let response = inst
         .payment
-        .response(&incoming)
+        .response(incoming)
         .await
         .map_err(|e| bad_request("The bank's answer was refused", e))?;
     let Some(id) = order_of(shop, &response) else {
@@ -132,63 +138,46 @@ async fn handle_response(
     Ok((id, response, applied))
 }
 
+/// The browser comes back from the bank (GET or POST, depending on the bank).
 pub(super) async fn browser_return(
     State(shop): State<Arc<Shop>>,
     Path(instance): Path<String>,
-    RawQuery(query): RawQuery,
+    IncomingRequest(incoming): IncomingRequest,
 ) -> Response {
-    let incoming = Incoming::get(query.unwrap_or_default());
-    match handle_response(&shop, &instance, incoming, "return").await {
+    match handle_response(&shop, &instance, &incoming, "return").await {
         Ok((id, _, _)) => Redirect::to(&format!("/orders/{id}")).into_response(),
         Err(r) => r,
     }
 }
 
-pub(super) async fn browser_return_post(
-    State(shop): State<Arc<Shop>>,
-    Path(instance): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let incoming = incoming("POST", query, &headers, body);
-    match handle_response(&shop, &instance, incoming, "return").await {
-        Ok((id, _, _)) => Redirect::to(&format!("/orders/{id}")).into_response(),
-        Err(r) => r,
-    }
-}
-
-fn incoming(method: &str, query: Option<String>, headers: &HeaderMap, body: Bytes) -> Incoming {
-    let headers = headers
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    Incoming::new(method, query.unwrap_or_default(), headers, body.to_vec())
-}
-
+/// The bank's server tells the shop's server; the answer is what the bank expects.
 pub(super) async fn notify(
     State(shop): State<Arc<Shop>>,
     Path(instance): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    IncomingRequest(incoming): IncomingRequest,
 ) -> Response {
-    let incoming = incoming("POST", query, &headers, body);
-    match handle_response(&shop, &instance, incoming, "notification").await {
-        Ok((_, response, _)) => match response.return_content {
-            Some(rc) => (
-                StatusCode::from_u16(rc.status).unwrap_or(StatusCode::OK),
-                [(header::CONTENT_TYPE, rc.content_type)],
-                rc.body,
-            )
-                .into_response(),
-            None => (StatusCode::OK, "ok").into_response(),
-        },
+    match handle_response(&shop, &instance, &incoming, "notification").await {
+        Ok((_, response, _)) => Acknowledge::from(&response).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// A notification sent to the one URL shared by every instance: the instance is found by
+/// [`crate::route::guess_among`], with a clear refusal when none or several claim it.
+pub(super) async fn callback(
+    State(shop): State<Arc<Shop>>,
+    IncomingRequest(incoming): IncomingRequest,
+) -> Response {
+    let candidates = shop
+        .instances
+        .iter()
+        .map(|i| (i.name.as_str(), &**i.payment.backend()));
+    let instance = match crate::route::guess_among(candidates, &incoming) {
+        Ok(routed) => routed.instance.to_owned(),
+        Err(e) => return bad_request("This callback belongs to no single instance", e),
+    };
+    match handle_response(&shop, &instance, &incoming, "notification").await {
+        Ok((_, response, _)) => Acknowledge::from(&response).into_response(),
         Err(r) => r,
     }
 }
@@ -200,6 +189,7 @@ pub(super) struct AdminForm {
     amount: String,
 }
 
+/// Validate (capture), cancel, refund or ask the bank, then back to the order page.
 pub(super) async fn admin(
     State(shop): State<Arc<Shop>>,
     Path((id, op)): Path<(u64, String)>,

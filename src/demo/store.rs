@@ -1,13 +1,15 @@
 //! The demo shop's orders, kept in memory. Updates are idempotent: the same notification
 //! delivered twice, or the browser return racing the server notification, changes an order
-//! once; an unverified response never changes an order's status.
+//! once (the order's lock makes "already applied?" and "apply" one step); an unverified
+//! response never changes an order's status; a late report never moves an order back (a
+//! `waiting` arriving after `paid`, say).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 
-use crate::{Amount, PaymentResponse, PaymentStatus, Timestamp};
+use crate::{Action, Amount, PaymentResponse, PaymentStatus, Timestamp};
 
 /// One line of an order's history.
 #[derive(Debug, Clone)]
@@ -45,6 +47,14 @@ pub struct Order {
     pub bank_data: Map<String, Value>,
     /// Everything that happened.
     pub history: Vec<Event>,
+    /// How the payer was sent on, kept for the actions shown again on the order page (a
+    /// payment URI and its QR code, or the backend's HTML).
+    pub action: Option<Action>,
+    /// When the payment offer lapses, if the backend said.
+    pub expires_at: Option<Timestamp>,
+    /// Reports received again and ignored (the same notification twice, a return racing the
+    /// notification).
+    pub duplicates: u32,
     applied: HashSet<String>,
 }
 
@@ -102,25 +112,28 @@ impl OrderStore {
                     verified: false,
                     note: "order created".into(),
                 }],
+                action: None,
+                expires_at: None,
+                duplicates: 0,
                 applied: HashSet::new(),
             },
         );
         id
     }
 
-    /// Records the transaction id `request` returned, and the intent's backend data.
-    pub fn started(
-        &self,
-        id: u64,
-        transaction_id: &str,
-        backend_data: &Map<String, Value>,
-        now: Timestamp,
-    ) {
+    /// Records what `request` returned: the transaction id, the backend data, the action
+    /// (kept when it must be shown again: a payment URI or HTML) and the expiry.
+    pub fn started(&self, id: u64, intent: &crate::PaymentIntent, now: Timestamp) {
+        let transaction_id = intent.transaction_id.as_str();
         let mut inner = self.lock();
         inner.by_transaction.insert(transaction_id.to_owned(), id);
         if let Some(o) = inner.orders.get_mut(&id) {
             o.transaction_id = Some(transaction_id.to_owned());
-            o.bank_data.extend(backend_data.clone());
+            o.bank_data.extend(intent.backend_data.clone());
+            o.expires_at = intent.expires_at;
+            if matches!(intent.action, Action::Uri { .. } | Action::Html { .. }) {
+                o.action = Some(intent.action.clone());
+            }
             o.status = PaymentStatus::Waiting;
             o.history.push(Event {
                 at: now,
@@ -176,8 +189,11 @@ impl OrderStore {
         let Some(order) = inner.orders.get_mut(&id) else {
             return Applied::Recorded;
         };
-        let key = response.dedup_key();
-        if !order.applied.insert(key) {
+        // Operations the shop asked for (a second partial refund) are never duplicates of
+        // each other; reports the bank sends (returns, notifications, status) can be.
+        let operation = matches!(source, "validate" | "cancel" | "refund");
+        if !operation && !order.applied.insert(response.dedup_key()) {
+            order.duplicates += 1;
             return Applied::Duplicate;
         }
         if !response.is_verified() {
@@ -205,6 +221,16 @@ impl OrderStore {
                 });
                 return Applied::Recorded;
             }
+        }
+        if moves_back(order.status, response.status()) {
+            order.history.push(Event {
+                at: now,
+                source: source.to_owned(),
+                status: response.status(),
+                verified: true,
+                note: format!("late report ignored: the order is already {}", order.status),
+            });
+            return Applied::Recorded;
         }
         order.status = response.status();
         order.verified = true;
@@ -237,5 +263,129 @@ impl OrderStore {
                 note: message.to_owned(),
             });
         }
+    }
+}
+
+/// Whether going from `from` to `to` would move an order back: to `waiting` (or `received`)
+/// once anything happened, or away from a final status other than by a refund. Reports can
+/// arrive out of order (a status poll answered before the notification, a browser return
+/// replayed later): the order keeps its most advanced state.
+fn moves_back(from: PaymentStatus, to: PaymentStatus) -> bool {
+    use PaymentStatus::*;
+    if from == to {
+        return false;
+    }
+    match from {
+        Received | Waiting => false,
+        Accepted => matches!(to, Received | Waiting),
+        Paid | Refunded => to != Refunded,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may unwrap.
+mod tests {
+    use super::*;
+    use crate::PaymentIntent;
+
+    fn report(status: PaymentStatus, verified: bool) -> PaymentResponse {
+        let mut r = PaymentResponse::with_verification(status, verified);
+        r.order_id = Some("T1".into());
+        r.amount = Some(Amount::parse("EUR:10.00").unwrap());
+        r
+    }
+
+    fn store() -> (OrderStore, u64, Timestamp) {
+        let store = OrderStore::default();
+        let now = Timestamp::now();
+        let id = store.create("mug", Amount::parse("EUR:10.00").unwrap(), "dummy", now);
+        let intent = PaymentIntent::new(
+            "T1",
+            Action::Uri {
+                uri: "taler://pay/x/T1/".into(),
+                url: None,
+            },
+        );
+        store.started(id, &intent, now);
+        (store, id, now)
+    }
+
+    #[test]
+    fn the_same_report_twice_changes_the_order_once() {
+        let (store, id, now) = store();
+        let paid = report(PaymentStatus::Paid, true);
+        assert_eq!(
+            store.apply(id, &paid, "notification", true, now),
+            Applied::Changed
+        );
+        assert_eq!(
+            store.apply(id, &paid, "return", true, now),
+            Applied::Duplicate
+        );
+        let o = store.get(id).unwrap();
+        assert_eq!((o.status, o.verified, o.duplicates), (PaymentStatus::Paid, true, 1));
+        assert_eq!(o.history.len(), 3, "created, started, paid");
+        assert!(matches!(o.action, Some(Action::Uri { .. })));
+    }
+
+    #[test]
+    fn unverified_never_pays_and_late_reports_never_move_back() {
+        let (store, id, now) = store();
+        let forged = report(PaymentStatus::Paid, false);
+        assert_eq!(
+            store.apply(id, &forged, "return", true, now),
+            Applied::Recorded
+        );
+        assert_eq!(store.get(id).unwrap().status, PaymentStatus::Waiting);
+
+        let paid = report(PaymentStatus::Paid, true);
+        store.apply(id, &paid, "notification", true, now);
+        let late = report(PaymentStatus::Waiting, true);
+        assert_eq!(
+            store.apply(id, &late, "status", true, now),
+            Applied::Recorded
+        );
+        let denied = report(PaymentStatus::Denied, true);
+        assert_eq!(
+            store.apply(id, &denied, "return", true, now),
+            Applied::Recorded
+        );
+        assert_eq!(store.get(id).unwrap().status, PaymentStatus::Paid);
+        let mut refunded = report(PaymentStatus::Refunded, true);
+        refunded.amount = None;
+        assert_eq!(
+            store.apply(id, &refunded, "refund", false, now),
+            Applied::Changed
+        );
+        assert_eq!(store.get(id).unwrap().status, PaymentStatus::Refunded);
+    }
+
+    #[test]
+    fn a_wrong_amount_is_recorded_not_applied() {
+        let (store, id, now) = store();
+        let mut cheap = report(PaymentStatus::Paid, true);
+        cheap.amount = Some(Amount::parse("EUR:0.01").unwrap());
+        assert_eq!(
+            store.apply(id, &cheap, "notification", true, now),
+            Applied::Recorded
+        );
+        let o = store.get(id).unwrap();
+        assert_eq!(o.status, PaymentStatus::Waiting);
+        assert!(o.history.last().unwrap().note.contains("integrity check failed"));
+    }
+
+    #[test]
+    fn transitions() {
+        use PaymentStatus::*;
+        assert!(!moves_back(Waiting, Paid));
+        assert!(!moves_back(Accepted, Paid));
+        assert!(!moves_back(Accepted, Cancelled));
+        assert!(moves_back(Accepted, Waiting));
+        assert!(!moves_back(Paid, Refunded));
+        assert!(!moves_back(Refunded, Refunded));
+        assert!(moves_back(Paid, Waiting));
+        assert!(moves_back(Denied, Paid));
+        assert!(moves_back(Expired, Paid));
     }
 }
