@@ -7,9 +7,11 @@ use std::process::{Child, Command, Stdio};
 use reqwest::redirect::Policy;
 use url::Url;
 
-struct Demo {
+/// A `polypay demo` process on 127.0.0.1 (a free port), killed on drop.
+pub struct Demo {
     child: Child,
-    base: Url,
+    /// The shop's base URL.
+    pub base: Url,
     http: reqwest::Client,
 }
 
@@ -21,9 +23,20 @@ impl Drop for Demo {
 }
 
 impl Demo {
-    fn start() -> Demo {
+    /// The demo on its embedded dummy backend.
+    pub fn start() -> Demo {
+        Demo::start_with(&[])
+    }
+
+    /// The demo with the instances of a configuration file.
+    pub fn with_config(path: &std::path::Path) -> Demo {
+        Demo::start_with(&["--config", path.to_str().expect("UTF-8 path")])
+    }
+
+    fn start_with(extra: &[&str]) -> Demo {
         let mut child = Command::new(env!("CARGO_BIN_EXE_polypay"))
             .args(["demo", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -33,6 +46,10 @@ impl Demo {
         BufReader::new(stdout)
             .read_line(&mut line)
             .expect("demo prints its URL");
+        if line.is_empty() {
+            let status = child.wait().expect("demo exit status");
+            panic!("polypay demo did not start ({status}); its error is above");
+        }
         let base: Url = line
             .trim()
             .rsplit(' ')
@@ -48,7 +65,8 @@ impl Demo {
         Demo { child, base, http }
     }
 
-    fn url(&self, path: &str) -> Url {
+    /// An absolute URL of the shop.
+    pub fn url(&self, path: &str) -> Url {
         self.base.join(path).unwrap()
     }
 

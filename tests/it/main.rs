@@ -3,7 +3,18 @@
 
 #[cfg(feature = "bankform")]
 mod bankform;
+#[cfg(all(feature = "axum", feature = "dummy"))]
+mod browser;
+#[cfg(all(feature = "axum", feature = "dummy", feature = "bankform"))]
+mod browser_bank;
+#[cfg(all(feature = "axum", feature = "dummy", feature = "bankform"))]
+mod browser_config;
+#[cfg(all(feature = "axum", feature = "dummy"))]
+mod browser_shop;
+#[cfg(all(feature = "axum", feature = "dummy", feature = "taler"))]
+mod browser_wallet;
 mod cli;
+#[cfg(all(feature = "axum", feature = "dummy"))]
 mod demo;
 mod library;
 mod support;
