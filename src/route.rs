@@ -151,7 +151,8 @@ mod tests {
         let none = guess_among(set, &Incoming::get("c=1")).unwrap_err();
         assert_eq!(none.kind(), ErrorKind::NotFound);
         assert!(
-            none.to_string().contains("tried: one (claims), two (claims)"),
+            none.to_string()
+                .contains("tried: one (claims), two (claims)"),
             "{none}"
         );
 

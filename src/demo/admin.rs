@@ -174,11 +174,7 @@ pub(super) async fn edit_page(
     if let Err(e) = check_name(&name) {
         return bad(&e);
     }
-    let existing = shop
-        .config()
-        .instances
-        .into_iter()
-        .find(|i| i.name == name);
+    let existing = shop.config().instances.into_iter().find(|i| i.name == name);
     let Some(kind) = query
         .kind
         .filter(|k| !k.is_empty())
@@ -254,16 +250,16 @@ pub(super) async fn save(
         Err(e) => return bad(&e.to_string()),
     };
     let mut values = description.values_from_form(&pairs);
-    if let Some(old) = saved(&shop, &name, &kind) {
-        keep_unshown(&description, &old, &mut values);
-    }
+    let old = saved(&shop, &name, &kind).unwrap_or_default();
+    keep_unshown(&description, &old, &mut values);
     let production = shop.config().production;
     let instance = InstanceConfig::new(&name, &kind, values.clone());
     if let Err(e) = instance.build(&shop.registry, production) {
         let errors = field_errors(&name, e);
+        let shown = unsaved_secrets_dropped(&description, &old, values);
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Html(form_page(&shop, &name, &description, &values, &errors)),
+            Html(form_page(&shop, &name, &description, &shown, &errors)),
         )
             .into_response();
     }
@@ -271,7 +267,10 @@ pub(super) async fn save(
         Ok(()) => Html(saved_page(&shop, &name, &kind, &description, &values)).into_response(),
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            Html(error_page("The configuration was not saved", &e.to_string())),
+            Html(error_page(
+                "The configuration was not saved",
+                &e.to_string(),
+            )),
         )
             .into_response(),
     }
@@ -290,6 +289,18 @@ fn keep_unshown(description: &Description, old: &Object, values: &mut Object) {
             values.insert(key.clone(), value.clone());
         }
     }
+}
+
+/// The values to show again after errors: secrets typed in this submission are not kept (the
+/// form would otherwise say "unchanged", though nothing was saved), saved ones are.
+fn unsaved_secrets_dropped(description: &Description, old: &Object, mut values: Object) -> Object {
+    for p in description.global_parameters().filter(|p| p.secret) {
+        match old.get(&p.name) {
+            Some(saved) => values.insert(p.name.clone(), saved.clone()),
+            None => values.remove(&p.name),
+        };
+    }
+    values
 }
 
 /// The errors of a failed build, named by parameter (the build names them
@@ -332,9 +343,8 @@ fn store(shop: &Shop, instance: InstanceConfig) -> crate::Result<()> {
         ));
     }
     if let Some(path) = &shop.config_path {
-        write_atomically(path, &text).map_err(|e| {
-            Error::invalid_input(format!("cannot write {}: {e}", path.display()))
-        })?;
+        write_atomically(path, &text)
+            .map_err(|e| Error::invalid_input(format!("cannot write {}: {e}", path.display())))?;
     }
     *config = next;
     Ok(())

@@ -95,8 +95,9 @@ impl Shop {
         let mut bank = bank::Bank::default();
         for inst in &config.instances {
             let params = with_demo_defaults(&base, &inst.name, &inst.kind, &inst.params);
-            let backend = crate::config::InstanceConfig::new(&inst.name, &inst.kind, params.clone())
-                .build(registry, config.production)?;
+            let backend =
+                crate::config::InstanceConfig::new(&inst.name, &inst.kind, params.clone())
+                    .build(registry, config.production)?;
             let description = registry.describe(&inst.kind)?;
             // The dummy bank signs with the instance's secret, which may come from the
             // environment (the build above checked that it resolves).

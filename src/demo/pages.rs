@@ -134,7 +134,10 @@ pub(super) fn order(shop: &Shop, o: &Order) -> String {
             p id="order-status" data-order=(o.id) data-status=(o.status.as_str())
                 data-events=(o.history.len()) data-final=(o.status.is_final())
                 data-ask=(live::asks_the_bank(shop, o)) {
-                "Status: " (status_badge(o.status, o.verified))
+                "Status: " (status_badge(o.status, o.verified || !o.had_unverified_report()))
+                @if !o.verified && !o.had_unverified_report() {
+                    " " span class="pending" { "(no report from the bank yet)" }
+                }
                 @if live { " " span class="live" { "(updates by itself)" } }
             }
             @if let Some(t) = &o.transaction_id { p { "Transaction: " code { (t) } } }

@@ -58,6 +58,15 @@ pub struct Order {
     applied: HashSet<String>,
 }
 
+impl Order {
+    /// Whether a report that could not be verified arrived (a forged or broken return).
+    pub fn had_unverified_report(&self) -> bool {
+        self.history
+            .iter()
+            .any(|e| !e.verified && !matches!(e.source.as_str(), "shop" | "request"))
+    }
+}
+
 /// What applying a response did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -255,11 +264,12 @@ impl OrderStore {
     pub fn note(&self, id: u64, source: &str, message: &str, now: Timestamp) {
         if let Some(o) = self.lock().orders.get_mut(&id) {
             let status = o.status;
+            // A note is no report from the bank: nothing in it to verify.
             o.history.push(Event {
                 at: now,
                 source: source.to_owned(),
                 status,
-                verified: o.verified,
+                verified: true,
                 note: message.to_owned(),
             });
         }
@@ -324,7 +334,10 @@ mod tests {
             Applied::Duplicate
         );
         let o = store.get(id).unwrap();
-        assert_eq!((o.status, o.verified, o.duplicates), (PaymentStatus::Paid, true, 1));
+        assert_eq!(
+            (o.status, o.verified, o.duplicates),
+            (PaymentStatus::Paid, true, 1)
+        );
         assert_eq!(o.history.len(), 3, "created, started, paid");
         assert!(matches!(o.action, Some(Action::Uri { .. })));
     }
@@ -372,7 +385,13 @@ mod tests {
         );
         let o = store.get(id).unwrap();
         assert_eq!(o.status, PaymentStatus::Waiting);
-        assert!(o.history.last().unwrap().note.contains("integrity check failed"));
+        assert!(
+            o.history
+                .last()
+                .unwrap()
+                .note
+                .contains("integrity check failed")
+        );
     }
 
     #[test]

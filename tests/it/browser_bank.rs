@@ -28,8 +28,10 @@ type Fields = Vec<(String, String)>;
 /// over the values of the `vads_*` fields sorted by name, joined with `+`, then `+` and the
 /// secret; base64.
 fn signature(fields: &Fields) -> String {
-    let mut vads: Vec<&(String, String)> =
-        fields.iter().filter(|(n, _)| n.starts_with("vads_")).collect();
+    let mut vads: Vec<&(String, String)> = fields
+        .iter()
+        .filter(|(n, _)| n.starts_with("vads_"))
+        .collect();
     vads.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut text: String = vads.iter().map(|(_, v)| format!("{v}+")).collect();
     text.push_str(SECRET);
@@ -127,7 +129,10 @@ async fn answer(State(bank): State<Bank>, Form(form): Form<Fields>) -> Response 
         ("vads_auth_result".into(), result.into()),
         ("vads_ctx_mode".into(), copy("vads_ctx_mode")),
         ("vads_currency".into(), copy("vads_currency")),
-        ("vads_effective_creation_date".into(), copy("vads_trans_date")),
+        (
+            "vads_effective_creation_date".into(),
+            copy("vads_trans_date"),
+        ),
         ("vads_order_id".into(), copy("vads_order_id")),
         ("vads_result".into(), result.into()),
         ("vads_site_id".into(), copy("vads_site_id")),

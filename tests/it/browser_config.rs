@@ -45,9 +45,7 @@ async fn wrong_values_errors_next_to_fields_fixed_saved() {
     let instances = browser.find("#instances").await.text().await.unwrap();
     assert!(instances.contains("dummy"), "{instances}");
     browser.fill("#new-name", "cards").await;
-    browser
-        .click("#new-kind option[value=systempayv2]")
-        .await;
+    browser.click("#new-kind option[value=systempayv2]").await;
     browser.shot("overview").await;
     browser.click("#add").await;
 
@@ -58,8 +56,12 @@ async fn wrong_values_errors_next_to_fields_fixed_saved() {
     let_the_server_check(&browser).await;
     browser.fill("[name=vads_site_id]", "12").await;
     browser.fill("[name=secret_test]", "not a key!").await;
-    browser.fill("[name=normal_return_url]", "ftp://shop.example/").await;
-    browser.click("form.polypay-config button[type=submit]").await;
+    browser
+        .fill("[name=normal_return_url]", "ftp://shop.example/")
+        .await;
+    browser
+        .click("form.polypay-config button[type=submit]")
+        .await;
 
     // Every error, next to its field.
     browser.find("#form-errors").await;
@@ -67,18 +69,31 @@ async fn wrong_values_errors_next_to_fields_fixed_saved() {
     assert!(site.contains("pattern"), "vads_site_id: {site:?}");
     let secret = errors_of(&browser, "secret_test").await;
     assert!(!secret.is_empty(), "secret_test has no error");
-    assert!(!secret.contains("not a key!"), "a secret is never echoed: {secret}");
+    assert!(
+        !secret.contains("not a key!"),
+        "a secret is never echoed: {secret}"
+    );
     let url = errors_of(&browser, "normal_return_url").await;
     assert!(!url.is_empty(), "normal_return_url has no error");
     assert!(errors_of(&browser, "vads_ctx_mode").await.is_empty());
     // The wrong text is shown again for correction; the secret is not.
-    let site_value = browser.find("[name=vads_site_id]").await.value().await.unwrap();
+    let site_value = browser
+        .find("[name=vads_site_id]")
+        .await
+        .value()
+        .await
+        .unwrap();
     assert_eq!(site_value.as_deref(), Some("12"));
-    let secret_value = browser.find("[name=secret_test]").await.value().await.unwrap();
-    assert_eq!(secret_value.as_deref(), Some(""));
+    let secret_input = browser.find("[name=secret_test]").await;
+    assert_eq!(secret_input.value().await.unwrap().as_deref(), Some(""));
+    // Nothing was saved, so the form does not pretend the secret is kept.
+    assert_eq!(secret_input.attr("placeholder").await.unwrap(), None);
     browser.shot("errors").await;
     assert_eq!(
-        std::fs::read_to_string(&path).unwrap().matches("[backends.").count(),
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .matches("[backends.")
+            .count(),
         1,
         "nothing is saved while there are errors"
     );
@@ -90,10 +105,15 @@ async fn wrong_values_errors_next_to_fields_fixed_saved() {
     browser
         .fill("[name=normal_return_url]", "https://shop.example/return")
         .await;
-    browser.click("form.polypay-config button[type=submit]").await;
+    browser
+        .click("form.polypay-config button[type=submit]")
+        .await;
     let saved = browser.find("#saved-toml").await.text().await.unwrap();
     assert!(saved.contains("vads_site_id = \"12345678\""), "{saved}");
-    assert!(!saved.contains("1122334455667788"), "the secret is masked: {saved}");
+    assert!(
+        !saved.contains("1122334455667788"),
+        "the secret is masked: {saved}"
+    );
     browser.shot("saved").await;
 
     // The file holds both instances and is a valid configuration.
@@ -109,7 +129,9 @@ async fn wrong_values_errors_next_to_fields_fixed_saved() {
     // Editing keeps the secret when its field is left empty.
     browser.goto(demo.url("admin/config/cards").as_str()).await;
     browser.fill("[name=vads_site_id]", "87654321").await;
-    browser.click("form.polypay-config button[type=submit]").await;
+    browser
+        .click("form.polypay-config button[type=submit]")
+        .await;
     browser.find("#saved-toml").await;
     let file = ConfigFile::load(&path).unwrap();
     let cards = file.instance(Some("cards")).unwrap();

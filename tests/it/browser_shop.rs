@@ -58,7 +58,10 @@ async fn buy_with_the_dummy_bank_and_reach_paid() {
 
     browser.goto(demo.url("orders").as_str()).await;
     let orders = browser.find("#orders").await.text().await.unwrap();
-    assert!(orders.contains("paid") && orders.contains("yes"), "{orders}");
+    assert!(
+        orders.contains("paid") && orders.contains("yes"),
+        "{orders}"
+    );
     browser.shot("orders").await;
 }
 

@@ -12,7 +12,7 @@ pub struct Demo {
     child: Child,
     /// The shop's base URL.
     pub base: Url,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
 }
 
 impl Drop for Demo {
@@ -70,7 +70,7 @@ impl Demo {
         self.base.join(path).unwrap()
     }
 
-    async fn get(&self, url: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, url: &str) -> reqwest::Response {
         self.http.get(url).send().await.expect("GET")
     }
 
@@ -232,4 +232,211 @@ async fn a_tampered_payment_request_is_refused_by_the_bank() {
     let forged = bank.replace("amount=10.00", "amount=0.01");
     let r = demo.get(&forged).await;
     assert_eq!(r.status(), 400);
+}
+
+/// A demo on a configuration file with the given dummy instances (name, secret).
+fn demo_with_dummies(files: &crate::support::Files, instances: &[(&str, &str)]) -> Demo {
+    let text: String = instances
+        .iter()
+        .map(|(name, secret)| {
+            format!(
+                "[backends.{name}]\nkind = \"dummy\"\nnormal_return_url = \"http://127.0.0.1/r\"\n\
+                 secret = \"{secret}\"\n\n"
+            )
+        })
+        .collect();
+    Demo::with_config(&files.write("shop.toml", &text))
+}
+
+/// What the dummy bank would send for the payment page `bank`: the notification and the
+/// browser return, signed with `secret`.
+fn signed_reports(bank: &str, secret: &str) -> (polypay::Incoming, Url, Url) {
+    use polypay::dummy::{Outcome, Simulator};
+    let sim = Simulator::new(Some(polypay::Secret::new(secret)));
+    let page = sim.payment_page(&bank.parse().unwrap()).unwrap();
+    let now = polypay::Timestamp::now();
+    let notification = sim.notification(&page, Outcome::Paid, now);
+    let target = page.notification_url.clone().expect("notification URL");
+    (
+        notification,
+        target,
+        sim.browser_return(&page, Outcome::Paid, now),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_notifications_and_a_racing_return_change_the_order_once() {
+    let files = crate::support::Files::new();
+    let demo = demo_with_dummies(&files, &[("dummy", "race-secret")]);
+    let bank = demo.buy(false).await;
+    let (notification, target, ret) = signed_reports(&bank, "race-secret");
+    // Three deliveries of the notification and three returns, all at once.
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let http = demo.http.clone();
+        let (target, body) = (target.clone(), notification.body.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(target)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }));
+        let (http, ret) = (demo.http.clone(), ret.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http.get(ret).send().await.unwrap();
+            assert_eq!(r.status(), 303);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let html = demo
+        .get(demo.url("orders/1").as_str())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status_of(&html), "paid");
+    // Header, created, started, paid: one change for six deliveries.
+    assert_eq!(html.matches("<tr>").count(), 4, "{html}");
+    assert!(html.contains("5 report(s) received again"), "{html}");
+
+    let json: serde_json::Value = serde_json::from_str(
+        &demo
+            .get(demo.url("orders/1/status.json").as_str())
+            .await
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["status"], "paid");
+    assert_eq!(json["final"], true);
+    assert_eq!(json["duplicates"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shared_callback_url_routes_to_the_one_instance_or_says_why_not() {
+    let files = crate::support::Files::new();
+    let demo = demo_with_dummies(&files, &[("dummy", "one-secret")]);
+    let bank = demo.buy(false).await;
+    let (notification, _, _) = signed_reports(&bank, "one-secret");
+    let callback = demo.url("callback");
+    let post = |body: Vec<u8>| {
+        demo.http
+            .post(callback.clone())
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let r = post(notification.body.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = demo
+        .get(demo.url("orders/1").as_str())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status_of(&html), "paid");
+    let r = post(b"hello=world".to_vec()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("no configured backend instance recognises"),
+        "{text}"
+    );
+    drop(demo);
+
+    // Two instances of one kind both claim it: refused, naming them.
+    let files = crate::support::Files::new();
+    let demo = demo_with_dummies(&files, &[("first", "s1"), ("second", "s2")]);
+    let r = demo
+        .post(
+            demo.url("orders").as_str(),
+            &[("product", "0"), ("instance", "first")],
+        )
+        .await;
+    let bank = demo.location(&r);
+    let (notification, _, _) = signed_reports(&bank, "s1");
+    let r = demo
+        .http
+        .post(demo.url("callback"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(notification.body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("several backend instances claim")
+            && text.contains("first (dummy")
+            && text.contains("second (dummy"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_configuration_page_without_a_file_keeps_it_in_memory() {
+    let demo = Demo::start();
+    let page = demo
+        .get(demo.url("admin/config/extra?kind=dummy").as_str())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("class=\"polypay-config\"") && page.contains("in memory"),
+        "{page}"
+    );
+    let save = demo.url("admin/config/extra");
+    let r = demo
+        .post(
+            save.as_str(),
+            &[("kind", "dummy"), ("normal_return_url", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("is required"), "{page}");
+    let r = demo
+        .post(
+            save.as_str(),
+            &[
+                ("kind", "dummy"),
+                ("normal_return_url", "https://shop.example/return"),
+                ("secret", "in-memory-secret"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Kept in memory") && !page.contains("in-memory-secret"),
+        "{page}"
+    );
+    let r = demo.get(demo.url("admin/config.toml").as_str()).await;
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let toml = r.text().await.unwrap();
+    let file = polypay::config::ConfigFile::from_toml_str(&toml).unwrap();
+    assert_eq!(file.names(), ["dummy", "extra"]);
+    // Bad names and kinds are refused clearly.
+    let r = demo
+        .get(demo.url("admin/config?name=a.b&kind=dummy").as_str())
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = demo
+        .get(demo.url("admin/config/x?kind=nope").as_str())
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("unknown backend kind"));
 }
