@@ -10,7 +10,7 @@
 //! | `bankform` | `systempayv2`, `payzen`, `sips2`, `paybox`, `ogone`, `tipi` (French bank forms) |
 //! | `taler` | `taler` (GNU Taler merchant-backend client) |
 //! | `crypto` | `bitcoin` (self-custodial, BIP84 + BIP321), `chainside` (Chainside WebPOS) |
-//! | `axum` | no backend: [`axum`](crate::axum) helpers for web shops, and the demo shop |
+//! | `axum` | no backend: [helpers for axum web shops](crate::axum), and the demo shop |
 //!
 //! For web shops: [`route::guess_instance`] finds which configured instance a bank's callback
 //! belongs to, and (feature `axum`) [`axum::IncomingRequest`] extracts it as an [`Incoming`].

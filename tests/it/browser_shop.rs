@@ -100,3 +100,34 @@ async fn an_authorised_payment_validated_from_the_admin_actions() {
     browser.wait_for_status("refunded").await;
     browser.shot("order-refunded").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_after_the_return_updates_the_open_order_page() {
+    let files = crate::support::Files::new();
+    let demo = crate::demo::demo_with_dummies(&files, &[("dummy", "late-secret")]);
+    let mut browser = Browser::start("dummy-late").await;
+    buy(&browser, &demo, "dummy", false).await;
+    browser.find("#amount").await;
+    let bank = browser.url().await;
+    // The payer leaves the bank before the payment is settled.
+    answer(&browser, "waiting").await;
+    browser.wait_for_status("waiting").await;
+    let order_page = browser.url().await;
+    assert!(browser.source().await.contains("updates by itself"));
+    browser.shot("order-waiting").await;
+
+    // The bank's server settles it later; nobody touches the page.
+    let (notification, target, _) = crate::demo::signed_reports(&bank, "late-secret");
+    let r = demo
+        .http
+        .post(target)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(notification.body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    browser.wait_for_status("paid").await;
+    assert_eq!(browser.url().await, order_page);
+    browser.shot("order-paid-later").await;
+}

@@ -235,7 +235,7 @@ async fn a_tampered_payment_request_is_refused_by_the_bank() {
 }
 
 /// A demo on a configuration file with the given dummy instances (name, secret).
-fn demo_with_dummies(files: &crate::support::Files, instances: &[(&str, &str)]) -> Demo {
+pub(crate) fn demo_with_dummies(files: &crate::support::Files, instances: &[(&str, &str)]) -> Demo {
     let text: String = instances
         .iter()
         .map(|(name, secret)| {
@@ -250,7 +250,7 @@ fn demo_with_dummies(files: &crate::support::Files, instances: &[(&str, &str)]) 
 
 /// What the dummy bank would send for the payment page `bank`: the notification and the
 /// browser return, signed with `secret`.
-fn signed_reports(bank: &str, secret: &str) -> (polypay::Incoming, Url, Url) {
+pub(crate) fn signed_reports(bank: &str, secret: &str) -> (polypay::Incoming, Url, Url) {
     use polypay::dummy::{Outcome, Simulator};
     let sim = Simulator::new(Some(polypay::Secret::new(secret)));
     let page = sim.payment_page(&bank.parse().unwrap()).unwrap();
