@@ -398,6 +398,12 @@ fn saved_page(
                     None => { "Kept in memory: download the configuration to keep it." }
                 }
             }
+            @let warnings = shop.registry.factory(kind).map(|f| f.warnings(values)).unwrap_or_default();
+            @if !warnings.is_empty() {
+                ul id="warnings" {
+                    @for w in &warnings { li { strong { "Warning: " } (w) } }
+                }
+            }
             p { "The instance, secrets masked:" }
             pre id="saved-toml" { (instance_toml(name, kind, &shown)) }
             p {

@@ -114,6 +114,9 @@ async fn wrong_values_errors_next_to_fields_fixed_saved() {
         !saved.contains("1122334455667788"),
         "the secret is masked: {saved}"
     );
+    // Saved, with the backend's advice: the form kept the compatible SHA-1 default.
+    let warnings = browser.find("#warnings").await.text().await.unwrap();
+    assert!(warnings.contains("signature_algo"), "{warnings}");
     browser.shot("saved").await;
 
     // The file holds both instances and is a valid configuration.
