@@ -41,6 +41,7 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
 /// Codes polypay acts on.
 pub(crate) mod code {
     pub(crate) const ACCESS_TOKEN_EXPIRED: &str = "1004";
+    pub(crate) const INVALID_ACCESS_TOKEN: &str = "1007";
     pub(crate) const NOT_FOUND: &str = "3001";
 }
 

@@ -1,6 +1,7 @@
 //! The steps every authenticated call shares: an access token (from the token store, or a
 //! login `POST /token` with the client credentials), then the call itself; on
-//! `AccessTokenExpired` (1004) a new token and the call again, once — what the SDKs do.
+//! `AccessTokenExpired` (1004) a new token and the call again, once — what the SDKs do — and
+//! the same on `InvalidAccessToken` (1007, a revoked token).
 //!
 //! Each operation is an [`Op`]: it names its calls by a JSON state, builds the request of a
 //! state (without credentials), and reads the answer into its result or its next call. The
@@ -75,11 +76,14 @@ pub(crate) fn step<T>(cs: &Chainside, cx: Context<'_>, op: &impl Op<T>) -> Resul
             )
         }
         Some("main") => {
-            if !response.is_success()
-                && !renewed
-                && ApiError::parse(response).is(code::ACCESS_TOKEN_EXPIRED)
-            {
-                // The token expired early (revoked, clock skew): drop it, get another, once.
+            let refused = !response.is_success() && {
+                let e = ApiError::parse(response);
+                e.is(code::ACCESS_TOKEN_EXPIRED) || e.is(code::INVALID_ACCESS_TOKEN)
+            };
+            if refused && !renewed {
+                // The token expired early (clock skew) or was revoked (1007: the SDKs only
+                // handle 1004, but a revoked token would otherwise fail every call until it
+                // expires): drop it, get another, repeat the call once.
                 let used = state["token"].as_str().unwrap_or_default().to_owned();
                 cs.tokens.forget(&used);
                 return send(cs, &cx, op, state["op"].clone(), true, Some(&used));

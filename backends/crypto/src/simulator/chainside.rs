@@ -86,9 +86,36 @@ struct Shared {
     live: bool,
     root: Url,
     counter: AtomicU64,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Shared {
+    /// Lets time pass for every order: unpaid ones past their expiry expire, and their
+    /// `payment.expired` callback goes out.
+    fn tick(self: &Arc<Self>) {
+        let now = self.now();
+        let mut sends = Vec::new();
+        {
+            let mut world = self.world();
+            let mut records = Vec::new();
+            for order in &mut world.orders {
+                if let Some(event) = order.refresh(now) {
+                    match deliver::callback(self, order, event, now) {
+                        (cb, Ok(Some(url))) => sends.push((cb, url)),
+                        (_, Ok(None)) => {}
+                        (_, Err(record)) => records.push(record),
+                    }
+                }
+            }
+            world.deliveries.extend(records);
+        }
+        for (cb, url) in sends {
+            let shared = self.clone();
+            self.runtime
+                .spawn(async move { deliver::send(&shared, url, cb).await });
+        }
+    }
+
     fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -216,6 +243,7 @@ impl ChainsideSimulatorBuilder {
             live: self.live,
             root,
             counter: AtomicU64::new(1),
+            runtime: tokio::runtime::Handle::current(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = http::router(shared.clone());
@@ -229,7 +257,6 @@ impl ChainsideSimulatorBuilder {
         Ok(ChainsideSimulator {
             shared,
             addr,
-            runtime: tokio::runtime::Handle::current(),
             _stop: stop,
         })
     }
@@ -249,7 +276,6 @@ pub struct SimCallback {
 pub struct ChainsideSimulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    runtime: tokio::runtime::Handle,
     _stop: oneshot::Sender<()>,
 }
 
@@ -281,10 +307,10 @@ impl ChainsideSimulator {
 
     /// The order's retrieval view (`GET /payment-order/{uuid}`), if it exists.
     pub fn order(&self, uuid: &str) -> Option<Value> {
+        self.shared.tick();
         let now = self.shared.now();
-        let mut world = self.shared.world();
-        let order = world.orders.iter_mut().find(|o| o.uuid == uuid)?;
-        order.refresh(now);
+        let world = self.shared.world();
+        let order = world.orders.iter().find(|o| o.uuid == uuid)?;
         Some(order.view(now))
     }
 
@@ -294,6 +320,7 @@ impl ChainsideSimulator {
         uuid: &str,
         f: impl FnOnce(&mut Order, i64) -> Result<Option<String>, SimError>,
     ) -> Result<Option<SimCallback>, SimError> {
+        self.shared.tick();
         let now = self.shared.now();
         let (callback, target) = {
             let mut world = self.shared.world();
@@ -320,7 +347,8 @@ impl ChainsideSimulator {
         if let (Some(cb), Some(target)) = (&callback, target) {
             let shared = self.shared.clone();
             let cb = cb.clone();
-            self.runtime
+            self.shared
+                .runtime
                 .spawn(async move { deliver::send(&shared, target, cb).await });
         }
         Ok(callback)

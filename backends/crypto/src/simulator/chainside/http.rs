@@ -114,6 +114,7 @@ async fn dispatch(
         );
         return response;
     }
+    sim.tick();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match route(&sim, &method, &segments, &uri, &headers, &body).await {
         Ok(response) => response,
@@ -221,7 +222,7 @@ fn empty(status: u16) -> Response {
     response
 }
 
-/// Runs `f` on an order brought up to date.
+/// Runs `f` on an order (brought up to date by the request's `tick`).
 fn with_order<T>(
     sim: &Shared,
     uuid: &str,
@@ -234,7 +235,6 @@ fn with_order<T>(
         .iter_mut()
         .find(|o| o.uuid == uuid)
         .ok_or_else(SimError::not_found)?;
-    order.refresh(now);
     f(order, now)
 }
 
@@ -255,7 +255,6 @@ fn with_callback(
         .iter_mut()
         .find(|o| o.uuid == uuid)
         .ok_or_else(SimError::not_found)?;
-    order.refresh(now);
     let Some(event) = f(order, now)? else {
         return Ok(None);
     };
@@ -494,10 +493,7 @@ fn list(sim: &Shared, uri: &Uri) -> SimResult<Response> {
         }
     }
     let now = sim.now();
-    let mut world = sim.world();
-    for o in &mut world.orders {
-        o.refresh(now);
-    }
+    let world = sim.world();
     let mut matching: Vec<(usize, &Order)> = world
         .orders
         .iter()

@@ -286,6 +286,15 @@ impl Order {
         json!({ "crypto": sat, "fiat": format!("{}.{:02}", fiat / 100, fiat % 100) })
     }
 
+    /// Seconds left to pay (0 once the order is no longer pending).
+    fn expires_in(&self, now: i64) -> i64 {
+        if self.status == "pending" {
+            (self.expiration - now).max(0)
+        } else {
+            0
+        }
+    }
+
     /// The `bitcoin:` URI.
     pub(crate) fn uri(&self) -> String {
         format!("bitcoin:{}?amount={}", self.address, btc(self.btc_amount))
@@ -302,7 +311,7 @@ impl Order {
             "uuid": self.uuid, "address": self.address, "uri": self.uri(),
             "redirect_url": self.redirect_url, "amount": self.btc_amount,
             "expiration_time": iso(self.expiration),
-            "expires_in": (self.expiration - now).max(0),
+            "expires_in": self.expires_in(now),
             "rate": self.rate_view(), "created_at": iso(self.created_at),
             "reference": self.reference,
         })
@@ -340,7 +349,7 @@ impl Order {
                           "name": self.currency },
             "rate": self.rate_view(),
             "required_confirmations": self.required_confirmations,
-            "expires_in": (self.expiration - now).max(0),
+            "expires_in": self.expires_in(now),
             "expiration_time": iso(self.expiration),
             "created_at": iso(self.created_at),
             "resolved_at": opt(self.resolved_at),
