@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use polypay_core::{ConfigErrors, Currency, Secret};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// The live API.
@@ -77,7 +77,9 @@ fn default_currency() -> String {
 }
 
 /// Which Chainside environment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Sandbox: test payments (sandbox callbacks can be triggered)
@@ -98,7 +100,7 @@ impl Mode {
 }
 
 /// The `[http]` table of the SDKs.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpOptions {
     /// Verify TLS certificates
@@ -128,7 +130,7 @@ fn default_timeout() -> u64 {
 }
 
 /// The `[cache]` table of the SDKs: where the access token is kept.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheConfig {
     /// Cache driver
@@ -140,7 +142,9 @@ pub struct CacheConfig {
 }
 
 /// The token cache drivers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum CacheDriver {
     /// In memory, per process
@@ -150,8 +154,8 @@ pub enum CacheDriver {
     Redis,
 }
 
-/// The options of the Redis driver.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+/// The options of the Redis driver (serialized without the password).
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheOptions {
     /// Redis host name or address.
@@ -162,10 +166,10 @@ pub struct CacheOptions {
     #[schemars(range(min = 1))]
     pub port: u16,
     /// Redis password (`requirepass`, or the ACL user's).
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub password: Option<Secret>,
     /// Redis ACL user name (with `password`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Redis database number.
     #[serde(default)]

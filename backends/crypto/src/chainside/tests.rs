@@ -51,10 +51,13 @@ fn order(status: &str, reference: &str) -> Value {
     })
 }
 
+/// How the fake API answers the `n`th request.
+type Answer = Box<dyn Fn(&HttpRequest, usize) -> HttpResponse>;
+
 /// A fake API: answers by `METHOD path`, logging every request.
 struct Fake {
     log: RefCell<Vec<HttpRequest>>,
-    answer: Box<dyn Fn(&HttpRequest, usize) -> HttpResponse>,
+    answer: Answer,
 }
 
 impl Fake {
@@ -374,6 +377,12 @@ fn status_checks_the_reference_and_amount() {
     over["state"]["paid"]["crypto"] = 26000.into();
     let r = run("ref-1", &data, over).unwrap();
     assert_eq!(r.bank_data[key::OVERPAID_SAT], 1000);
+    let mut usd = order("paid", "ref-1");
+    usd["currency"] = json!({"type": "fiat", "name": "USD"});
+    assert_eq!(
+        run("ref-1", &data, usd).unwrap_err().kind(),
+        ErrorKind::Integrity
+    );
     let r = run(U, &serde_json::Map::new(), order("chargeback", "ref-1")).unwrap();
     assert_eq!(r.status(), PaymentStatus::Error);
     assert_eq!(r.order_id.as_deref(), Some("ref-1"));

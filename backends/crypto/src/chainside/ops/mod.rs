@@ -102,7 +102,20 @@ pub(crate) fn read_order(
     raw: Map<String, Value>,
     expected: &Expected<'_>,
 ) -> Result<PaymentResponse> {
-    let amount = order.fiat_amount(cs.settings.currency)?;
+    let currency = cs.settings.currency;
+    // The order's currency, when it is named by its ISO code, must be the WebPOS's.
+    if let Some(name) = order.currency.get("name").and_then(Value::as_str)
+        && name.len() == 3
+        && name.bytes().all(|b| b.is_ascii_uppercase())
+        && name != currency.code()
+    {
+        return Err(Error::Integrity {
+            field: "currency",
+            expected: currency.code().to_owned(),
+            found: name.to_owned(),
+        });
+    }
+    let amount = order.fiat_amount(currency)?;
     if let (Some(want), Some(got)) = (expected.reference, order.reference.as_deref())
         && want != got
     {
