@@ -73,6 +73,11 @@ pub enum Command {
     Refund(AdjustArgs),
     /// Ask where a payment stands.
     Status(StatusArgs),
+    /// Chainside WebPOS calls beyond payments: list orders, show one, and in the sandbox
+    /// reset one, trigger a callback, list the callbacks sent.
+    #[cfg(feature = "crypto")]
+    #[command(subcommand)]
+    Chainside(super::chainside::ChainsideCommand),
     /// Serve the demo shop (dummy backend unless --config is given).
     Demo {
         /// Address to listen on (port 0 picks a free port; the URL is printed).

@@ -4,6 +4,8 @@
 //! 2 for a usage error).
 
 mod args;
+#[cfg(feature = "crypto")]
+mod chainside;
 mod describe;
 mod ops;
 mod output;
@@ -68,6 +70,8 @@ pub async fn run(cli: Cli) -> crate::Result<ExitCode> {
         }
         Command::Refund(a) => ops::adjust(&registry, a, crate::Operation::Refund, cli.json).await,
         Command::Status(a) => ops::status(&registry, a, cli.json).await,
+        #[cfg(feature = "crypto")]
+        Command::Chainside(c) => chainside::run(c, cli.json).await,
         Command::Demo { listen, config } => {
             crate::demo::serve(registry, &listen, config.as_deref()).await?;
             Ok(ExitCode::SUCCESS)

@@ -10,6 +10,8 @@
 
 pub mod bitcoin;
 pub mod chainside;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 
 /// Makes sure this crate's `inventory` registrations are linked into the program.
 ///

@@ -1,0 +1,182 @@
+//! Shared helpers: a simulator, a configuration for it, the backend and its `Payment`, and a
+//! loopback receiver of callbacks (the merchant's web handler).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, Uri};
+use polypay_core::{
+    Amount, Incoming, Payment, PaymentIntent, PaymentRequest, Policy, StatusQuery, Timestamp,
+};
+use polypay_crypto::chainside::{Chainside, ChainsideClient, ChainsideFactory};
+use polypay_crypto::simulator::chainside::{ChainsideSimulator, ChainsideSimulatorBuilder};
+use serde_json::{Map, Value, json};
+use tokio::sync::oneshot;
+use url::Url;
+
+pub struct Env {
+    pub sim: ChainsideSimulator,
+    pub cs: Arc<Chainside>,
+    pub payment: Payment,
+    pub client: ChainsideClient,
+}
+
+/// The configuration of a backend talking to `sim`, with `patch` applied (`null` removes).
+pub fn config(sim: &ChainsideSimulator, patch: Value) -> Map<String, Value> {
+    let mut c = json!({
+        "client_id": sim.client_id(),
+        "secret": sim.secret(),
+        "base_url": sim.base_url().as_str(),
+    })
+    .as_object()
+    .cloned()
+    .unwrap();
+    for (k, v) in patch.as_object().cloned().unwrap_or_default() {
+        if v.is_null() {
+            c.remove(&k);
+        } else {
+            c.insert(k, v);
+        }
+    }
+    c
+}
+
+pub fn backend(config: &Map<String, Value>) -> Arc<Chainside> {
+    ChainsideFactory.build_chainside(config).unwrap()
+}
+
+pub fn policy() -> Policy {
+    Policy::default()
+        .allow_http(true)
+        .retries(0)
+        .timeout(Duration::from_secs(10))
+}
+
+pub fn env_for(sim: ChainsideSimulator, patch: Value) -> Env {
+    let cs = backend(&config(&sim, patch));
+    let payment = Payment::new(cs.clone()).with_policy(policy());
+    let client = ChainsideClient::with_payment(cs.clone(), payment.clone());
+    Env {
+        sim,
+        cs,
+        payment,
+        client,
+    }
+}
+
+pub async fn env_with(builder: ChainsideSimulatorBuilder, patch: Value) -> Env {
+    env_for(builder.start().await.unwrap(), patch)
+}
+
+/// A simulator that delivers callbacks to loopback `http://` URLs, and its backend.
+pub async fn env() -> Env {
+    env_with(
+        ChainsideSimulator::builder().allow_http_callbacks(true),
+        json!({}),
+    )
+    .await
+}
+
+pub fn eur(v: &str) -> Amount {
+    Amount::parse(&format!("EUR:{v}")).unwrap()
+}
+
+pub fn req(amount: &str, id: &str) -> PaymentRequest {
+    PaymentRequest::new(eur(amount)).with_transaction_id(id)
+}
+
+/// The status query an integrator makes from an intent.
+pub fn query(intent: &PaymentIntent) -> StatusQuery {
+    StatusQuery::new(intent.transaction_id.clone()).with_bank_data(intent.backend_data.clone())
+}
+
+pub fn uuid(intent: &PaymentIntent) -> String {
+    intent.backend_data["uuid"].as_str().unwrap().to_owned()
+}
+
+/// A payment whose clock runs `seconds` ahead.
+pub fn later(payment: &Payment, seconds: i64) -> Payment {
+    payment.clone().with_clock(move || {
+        Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_secs(seconds))
+            .unwrap()
+    })
+}
+
+/// The merchant's callback handler on the loopback interface: keeps what it receives.
+pub struct Receiver {
+    pub url: Url,
+    got: Arc<Mutex<Vec<Incoming>>>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let got: Arc<Mutex<Vec<Incoming>>> = Arc::default();
+        let sink = got.clone();
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let sink = sink.clone();
+                async move {
+                    let headers = headers
+                        .iter()
+                        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_owned()))
+                        .collect();
+                    let incoming = Incoming::new(
+                        method.as_str(),
+                        uri.query().unwrap_or(""),
+                        headers,
+                        body.to_vec(),
+                    );
+                    sink.lock().unwrap().push(incoming);
+                    "OK"
+                }
+            },
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Receiver {
+            url: format!("http://{addr}/chainside/callback").parse().unwrap(),
+            got,
+            _stop: stop,
+        }
+    }
+
+    pub fn received(&self) -> Vec<Incoming> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// The last callback received (waiting a little for a delivery in flight).
+    pub async fn last(&self) -> Incoming {
+        for _ in 0..100 {
+            if let Some(last) = self.got.lock().unwrap().last().cloned() {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no callback received");
+    }
+
+    /// Waits until `n` callbacks arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<Incoming> {
+        for _ in 0..100 {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("expected {n} callbacks, got {:?}", self.received().len());
+    }
+}
