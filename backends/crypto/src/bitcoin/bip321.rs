@@ -152,7 +152,9 @@ impl BitcoinUri {
                     uri.pop = Some(value);
                 }
                 k if k.starts_with("req-") => {
-                    return err(format!("{k} is a required parameter this reader does not know"));
+                    return err(format!(
+                        "{k} is a required parameter this reader does not know"
+                    ));
                 }
                 _ => uri.params.push((key, value)),
             }
@@ -304,7 +306,8 @@ mod tests {
             BitcoinUri::parse(&format!("bitcoin:{LUKE}")).unwrap(),
             BitcoinUri::new(LUKE)
         );
-        let u = BitcoinUri::parse("bitcoin:?lno=lno1qsgqmqvgm96frzdg8m0gc6nzeqffvzsqzrxqy32afmr3j").unwrap();
+        let u = BitcoinUri::parse("bitcoin:?lno=lno1qsgqmqvgm96frzdg8m0gc6nzeqffvzsqzrxqy32afmr3j")
+            .unwrap();
         assert!(u.address.is_none() && u.param("lno").is_some());
     }
 
@@ -335,13 +338,19 @@ mod tests {
             assert!(BitcoinUri::parse(&bad).is_err(), "{bad}");
         }
         // Unknown parameters that are not required are ignored (kept).
-        let u = BitcoinUri::parse(&format!("bitcoin:{LUKE}?somethingyoudontunderstand=50&somethingelseyoudontget=999")).unwrap();
+        let u = BitcoinUri::parse(&format!(
+            "bitcoin:{LUKE}?somethingyoudontunderstand=50&somethingelseyoudontget=999"
+        ))
+        .unwrap();
         assert_eq!(u.params.len(), 2);
     }
 
     #[test]
     fn case_rules() {
-        let u = BitcoinUri::parse(&format!("BitCoin:{LUKE}?Amount=1&LABEL=Luke-Jr&Req-Pop=callback%3A")).unwrap();
+        let u = BitcoinUri::parse(&format!(
+            "BitCoin:{LUKE}?Amount=1&LABEL=Luke-Jr&Req-Pop=callback%3A"
+        ))
+        .unwrap();
         assert_eq!(u.amount_sat, Some(100_000_000));
         assert_eq!(u.label.as_deref(), Some("Luke-Jr"));
         assert!(u.pop_required);

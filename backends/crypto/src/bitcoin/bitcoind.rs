@@ -98,8 +98,11 @@ impl Node<'_> {
                 json!({ "jsonrpc": "1.0", "id": id, "method": method, "params": params })
             })
             .collect();
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.user, self.password.expose()));
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.user,
+            self.password.expose()
+        ));
         HttpRequest::new(Method::Post, self.wallet_url.clone())
             .with_sensitive_header("Authorization", format!("Basic {basic}"))
             .with_json(&Value::Array(body))
@@ -143,8 +146,11 @@ fn replies<'a>(response: &'a HttpResponse, ids: &[String]) -> Result<Vec<&'a Raw
     if !response.is_success() {
         return Err(http_error(response, "Bitcoin Core"));
     }
-    let all: Vec<Reply<'a>> = serde_json::from_slice(&response.body)
-        .map_err(|e| Error::malformed(format!("Bitcoin Core: the batch answer does not parse: {e}")))?;
+    let all: Vec<Reply<'a>> = serde_json::from_slice(&response.body).map_err(|e| {
+        Error::malformed(format!(
+            "Bitcoin Core: the batch answer does not parse: {e}"
+        ))
+    })?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let reply = all
@@ -155,9 +161,9 @@ fn replies<'a>(response: &'a HttpResponse, ids: &[String]) -> Result<Vec<&'a Raw
             return Err(rpc_error(response.status, e));
         }
         out.push(
-            reply
-                .result
-                .ok_or_else(|| Error::malformed(format!("Bitcoin Core: call {id} has no result")))?,
+            reply.result.ok_or_else(|| {
+                Error::malformed(format!("Bitcoin Core: call {id} has no result"))
+            })?,
         );
     }
     Ok(out)
@@ -210,7 +216,9 @@ pub(crate) fn advance(
             for entry in list.into_iter().filter(|e| e.address == address) {
                 for txid in entry.txids {
                     if !valid_txid(&txid) {
-                        return Err(Error::malformed(format!("Bitcoin Core: {txid:?} is not a txid")));
+                        return Err(Error::malformed(format!(
+                            "Bitcoin Core: {txid:?} is not a txid"
+                        )));
                     }
                     if !txids.contains(&txid) {
                         txids.push(txid);
@@ -237,8 +245,10 @@ pub(crate) fn advance(
             })
         }
         Some("txs") => {
-            let txids: Vec<String> = serde_json::from_value(state["txids"].clone())
-                .map_err(|_| Error::invalid_input("the prior exchange's state is not Bitcoin Core's"))?;
+            let txids: Vec<String> =
+                serde_json::from_value(state["txids"].clone()).map_err(|_| {
+                    Error::invalid_input("the prior exchange's state is not Bitcoin Core's")
+                })?;
             let ids: Vec<String> = (0..txids.len()).map(|i| format!("tx{i}")).collect();
             let r = replies(response, &ids)?;
             let mut obs = Observation::default();
@@ -318,7 +328,10 @@ mod tests {
     const T1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 
     fn node_parts() -> (Url, Secret) {
-        ("http://127.0.0.1:18443/wallet/w".parse().unwrap(), Secret::new("pw"))
+        (
+            "http://127.0.0.1:18443/wallet/w".parse().unwrap(),
+            Secret::new("pw"),
+        )
     }
 
     fn call(p: Progress) -> (HttpRequest, Value) {
@@ -331,9 +344,16 @@ mod tests {
     #[test]
     fn two_batches_and_exact_amounts() {
         let (url, pw) = node_parts();
-        let node = Node { wallet_url: &url, user: "u", password: &pw };
+        let node = Node {
+            wallet_url: &url,
+            user: "u",
+            password: &pw,
+        };
         let (req, state) = call(start(&node, A));
-        assert!(!format!("{req:?}").contains("dTpwdw"), "basic auth is redacted");
+        assert!(
+            !format!("{req:?}").contains("dTpwdw"),
+            "basic auth is redacted"
+        );
         let body: Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!(body[1]["method"], "listreceivedbyaddress");
         let answer = format!(
@@ -361,13 +381,20 @@ mod tests {
         assert_eq!(obs.txs.len(), 1);
         assert_eq!(obs.txs[0].value_sat, 30_000_000);
         assert_eq!(obs.txs[0].confirmations, 2);
-        assert_eq!(obs.txs[0].node_seen, Timestamp::from_second(1_714_557_600).ok());
+        assert_eq!(
+            obs.txs[0].node_seen,
+            Timestamp::from_second(1_714_557_600).ok()
+        );
     }
 
     #[test]
     fn errors_are_never_unpaid() {
         let (url, pw) = node_parts();
-        let node = Node { wallet_url: &url, user: "u", password: &pw };
+        let node = Node {
+            wallet_url: &url,
+            user: "u",
+            password: &pw,
+        };
         let (_, state) = call(start(&node, A));
         let not_watched = format!(
             r#"[{{"result":{{"ismine":false,"iswatchonly":false}},"error":null,"id":"info"}},
@@ -394,7 +421,10 @@ mod tests {
                 r#"[{{"id":"tx0","error":null,"result":{{"txid":"{T1}","confirmations":1,
                    "details":[{{"address":"{A}","category":"receive","amount":{amount},"vout":0}}]}}}}]"#
             );
-            assert!(advance(&node, A, 0, &state, &HttpResponse::new(200, body)).is_err(), "{amount}");
+            assert!(
+                advance(&node, A, 0, &state, &HttpResponse::new(200, body)).is_err(),
+                "{amount}"
+            );
         }
         let conflicted = format!(
             r#"[{{"id":"tx0","error":null,"result":{{"txid":"{T1}","confirmations":-1,"details":[]}}}}]"#

@@ -218,9 +218,11 @@ fn check_url(url: &Url, allow_http: bool) -> Result<Url, String> {
         "https" => {}
         "http" if allow_http || is_loopback(url) => {}
         "http" => {
-            return Err("must be an https:// URL (plain http:// is allowed to 127.0.0.1 and \
+            return Err(
+                "must be an https:// URL (plain http:// is allowed to 127.0.0.1 and \
                         localhost, or to other hosts with allow_http = true)"
-                .into());
+                    .into(),
+            );
         }
         _ => return Err("must be an https:// or http:// URL".into()),
     }
@@ -268,9 +270,10 @@ impl BitcoinConfig {
         for (code, text) in &self.rates {
             let field = format!("rates.{code}");
             match Currency::new(code) {
-                Ok(c) if c.code() == Currency::BTC.code() => {
-                    errors.push(field, "BTC needs no rate: amounts in BTC are used as they are")
-                }
+                Ok(c) if c.code() == Currency::BTC.code() => errors.push(
+                    field,
+                    "BTC needs no rate: amounts in BTC are used as they are",
+                ),
                 Ok(c) => match parse_rate(text) {
                     Ok(rate) => {
                         rates.insert(c.code().to_owned(), rate);

@@ -136,7 +136,9 @@ pub fn btc_to_sat(text: &str) -> Result<i64, String> {
     let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if int.is_empty() || !digits(int) || !digits(frac) || (unsigned.ends_with('.')) {
-        return Err(format!("{text:?} is not a BTC amount (digits with an optional point)"));
+        return Err(format!(
+            "{text:?} is not a BTC amount (digits with an optional point)"
+        ));
     }
     if frac.len() > 8 {
         return Err(format!(
@@ -150,7 +152,8 @@ pub fn btc_to_sat(text: &str) -> Result<i64, String> {
     let whole: u64 = if int.is_empty() {
         0
     } else {
-        int.parse().map_err(|_| format!("{text:?} is not a BTC amount"))?
+        int.parse()
+            .map_err(|_| format!("{text:?} is not a BTC amount"))?
     };
     let frac_sat: u64 = format!("{frac:0<8}")
         .parse()
@@ -181,7 +184,10 @@ mod tests {
         // 30 / 45678.91 BTC = 65675.8807… sat.
         assert_eq!(fiat_to_sat(&eur("30.00"), rate("45678.91")), Ok(65_676));
         // An exact quotient is not rounded.
-        assert_eq!(fiat_to_sat(&eur("1.00"), rate("0.001")), Ok(100_000_000_000));
+        assert_eq!(
+            fiat_to_sat(&eur("1.00"), rate("0.001")),
+            Ok(100_000_000_000)
+        );
         let yen = Amount::parse("JPY:1000").unwrap();
         assert_eq!(fiat_to_sat(&yen, rate("9000000")), Ok(11_112));
         assert!(fiat_to_sat(&eur("1000000000"), rate("0.0000001")).is_err());
@@ -190,7 +196,9 @@ mod tests {
 
     #[test]
     fn rates_are_plain_decimals() {
-        for bad in ["", "0", "0.00", "-1", "1e5", "1,5", "1.", ".5", "NaN", " 1 2"] {
+        for bad in [
+            "", "0", "0.00", "-1", "1e5", "1,5", "1.", ".5", "NaN", " 1 2",
+        ] {
             assert!(parse_rate(bad).is_err(), "{bad:?}");
         }
         assert_eq!(rate(" 60000.50 ").to_string(), "60000.50");
@@ -204,7 +212,18 @@ mod tests {
         assert_eq!(btc_to_sat("50"), Ok(5_000_000_000));
         assert_eq!(btc_to_sat("50.00"), Ok(5_000_000_000));
         assert_eq!(btc_to_sat("00.1"), Ok(10_000_000));
-        for bad in ["", ".", "1.", ".1", "50,000.00", "1e8", "+1", "--1", "21000000.00000001", "1 "] {
+        for bad in [
+            "",
+            ".",
+            "1.",
+            ".1",
+            "50,000.00",
+            "1e8",
+            "+1",
+            "--1",
+            "21000000.00000001",
+            "1 ",
+        ] {
             assert!(btc_to_sat(bad).is_err(), "{bad:?}");
         }
         let btc = Amount::parse("BTC:0.0015").unwrap();

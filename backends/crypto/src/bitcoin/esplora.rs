@@ -88,16 +88,24 @@ pub(crate) fn advance(
     match step {
         "txs" | "chain" => {
             if !response.is_success() {
-                return Err(http_error(response, &format!("Esplora: reading the transactions of {address}")));
+                return Err(http_error(
+                    response,
+                    &format!("Esplora: reading the transactions of {address}"),
+                ));
             }
             let txs: Vec<Tx> = serde_json::from_slice(&response.body).map_err(|e| {
-                Error::malformed(format!("Esplora: the transactions of {address} do not parse: {e}"))
+                Error::malformed(format!(
+                    "Esplora: the transactions of {address} do not parse: {e}"
+                ))
             })?;
             let mut confirmed = 0usize;
             let mut last_confirmed = None;
             for tx in &txs {
                 if !valid_txid(&tx.txid) {
-                    return Err(Error::malformed(format!("Esplora: {:?} is not a txid", tx.txid)));
+                    return Err(Error::malformed(format!(
+                        "Esplora: {:?} is not a txid",
+                        tx.txid
+                    )));
                 }
                 if tx.status.confirmed {
                     confirmed += 1;
@@ -145,9 +153,9 @@ pub(crate) fn advance(
                 return Err(http_error(response, "Esplora: reading the tip height"));
             }
             let text = std::str::from_utf8(&response.body).unwrap_or("").trim();
-            let tip: u64 = text.parse().map_err(|_| {
-                Error::malformed("Esplora: the tip height is not a number")
-            })?;
+            let tip: u64 = text
+                .parse()
+                .map_err(|_| Error::malformed("Esplora: the tip height is not a number"))?;
             let mut txs = Vec::with_capacity(found.len());
             for f in found {
                 let confirmations = match f.block_height {
@@ -256,18 +264,28 @@ mod tests {
     #[test]
     fn txs_then_tip() {
         let (req, state) = call(start(&base(), A).unwrap());
-        assert_eq!(req.url.as_str(), format!("https://esplora.example/api/address/{A}/txs"));
+        assert_eq!(
+            req.url.as_str(),
+            format!("https://esplora.example/api/address/{A}/txs")
+        );
         let body = json!([tx(1, 5_000, None), tx(2, 7_000, Some(100))]).to_string();
         let (req, state) =
             call(advance(&base(), A, &state, &HttpResponse::new(200, body)).unwrap());
-        assert_eq!(req.url.as_str(), "https://esplora.example/api/blocks/tip/height");
+        assert_eq!(
+            req.url.as_str(),
+            "https://esplora.example/api/blocks/tip/height"
+        );
         let Progress::Done(obs) =
             advance(&base(), A, &state, &HttpResponse::new(200, "102\n")).unwrap()
         else {
             panic!("done")
         };
         assert_eq!(obs.tip_height, Some(102));
-        let got: Vec<(u64, u64)> = obs.txs.iter().map(|t| (t.value_sat, t.confirmations)).collect();
+        let got: Vec<(u64, u64)> = obs
+            .txs
+            .iter()
+            .map(|t| (t.value_sat, t.confirmations))
+            .collect();
         assert_eq!(got, [(5_000, 0), (7_000, 3)]);
     }
 
@@ -276,20 +294,40 @@ mod tests {
         let page: Vec<Value> = (0..25).map(|i| tx(i + 1, 100, Some(50))).collect();
         let (_, state) = call(start(&base(), A).unwrap());
         let (req, mut state) = call(
-            advance(&base(), A, &state, &HttpResponse::new(200, json!(page).to_string())).unwrap(),
+            advance(
+                &base(),
+                A,
+                &state,
+                &HttpResponse::new(200, json!(page).to_string()),
+            )
+            .unwrap(),
         );
-        assert!(req.url.as_str().ends_with(&format!("/txs/chain/{}", "19".repeat(32))));
+        assert!(
+            req.url
+                .as_str()
+                .ends_with(&format!("/txs/chain/{}", "19".repeat(32)))
+        );
         for _ in 1..MAX_CHAIN_PAGES {
             let page: Vec<Value> = (0..25).map(|i| tx(i + 100, 100, Some(40))).collect();
             (_, state) = call(
-                advance(&base(), A, &state, &HttpResponse::new(200, json!(page).to_string()))
-                    .unwrap(),
+                advance(
+                    &base(),
+                    A,
+                    &state,
+                    &HttpResponse::new(200, json!(page).to_string()),
+                )
+                .unwrap(),
             );
         }
         let page: Vec<Value> = (0..25).map(|i| tx(i + 200, 100, Some(30))).collect();
-        let err = advance(&base(), A, &state, &HttpResponse::new(200, json!(page).to_string()))
-            .err()
-            .unwrap();
+        let err = advance(
+            &base(),
+            A,
+            &state,
+            &HttpResponse::new(200, json!(page).to_string()),
+        )
+        .err()
+        .unwrap();
         assert!(err.to_string().contains("more than 150"), "{err}");
     }
 
@@ -301,9 +339,18 @@ mod tests {
             (400, "Invalid Bitcoin address"),
             (429, "slow down"),
             (200, "not json"),
-            (200, r#"[{"txid":"zz","vout":[],"status":{"confirmed":false}}]"#),
-            (200, r#"[{"txid":"0101010101010101010101010101010101010101010101010101010101010101","vout":[],"status":{"confirmed":true}}]"#),
-            (200, r#"[{"txid":"0101010101010101010101010101010101010101010101010101010101010101","vout":[{"scriptpubkey_address":"x","value":1.5}],"status":{"confirmed":false}}]"#),
+            (
+                200,
+                r#"[{"txid":"zz","vout":[],"status":{"confirmed":false}}]"#,
+            ),
+            (
+                200,
+                r#"[{"txid":"0101010101010101010101010101010101010101010101010101010101010101","vout":[],"status":{"confirmed":true}}]"#,
+            ),
+            (
+                200,
+                r#"[{"txid":"0101010101010101010101010101010101010101010101010101010101010101","vout":[{"scriptpubkey_address":"x","value":1.5}],"status":{"confirmed":false}}]"#,
+            ),
         ] {
             assert!(
                 advance(&base(), A, &state, &HttpResponse::new(status, body)).is_err(),

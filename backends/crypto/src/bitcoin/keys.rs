@@ -63,14 +63,62 @@ const VERSIONS: [Version; 16] = [
     v("zprv", [0x04, 0xb2, 0x43, 0x0c], true, true, None),
     v("vpub", [0x04, 0x5f, 0x1c, 0xf6], false, false, None),
     v("vprv", [0x04, 0x5f, 0x18, 0xbc], true, false, None),
-    v("ypub", [0x04, 0x9d, 0x7c, 0xb2], false, true, Some(P2SH_SEGWIT)),
-    v("yprv", [0x04, 0x9d, 0x78, 0x78], true, true, Some(P2SH_SEGWIT)),
-    v("upub", [0x04, 0x4a, 0x52, 0x62], false, false, Some(P2SH_SEGWIT)),
-    v("uprv", [0x04, 0x4a, 0x4e, 0x28], true, false, Some(P2SH_SEGWIT)),
-    v("Zpub", [0x02, 0xaa, 0x7e, 0xd3], false, true, Some(MULTISIG)),
-    v("Vpub", [0x02, 0x57, 0x54, 0x83], false, false, Some(MULTISIG)),
-    v("Ypub", [0x02, 0x95, 0xb4, 0x3f], false, true, Some(MULTISIG)),
-    v("Upub", [0x02, 0x42, 0x89, 0xef], false, false, Some(MULTISIG)),
+    v(
+        "ypub",
+        [0x04, 0x9d, 0x7c, 0xb2],
+        false,
+        true,
+        Some(P2SH_SEGWIT),
+    ),
+    v(
+        "yprv",
+        [0x04, 0x9d, 0x78, 0x78],
+        true,
+        true,
+        Some(P2SH_SEGWIT),
+    ),
+    v(
+        "upub",
+        [0x04, 0x4a, 0x52, 0x62],
+        false,
+        false,
+        Some(P2SH_SEGWIT),
+    ),
+    v(
+        "uprv",
+        [0x04, 0x4a, 0x4e, 0x28],
+        true,
+        false,
+        Some(P2SH_SEGWIT),
+    ),
+    v(
+        "Zpub",
+        [0x02, 0xaa, 0x7e, 0xd3],
+        false,
+        true,
+        Some(MULTISIG),
+    ),
+    v(
+        "Vpub",
+        [0x02, 0x57, 0x54, 0x83],
+        false,
+        false,
+        Some(MULTISIG),
+    ),
+    v(
+        "Ypub",
+        [0x02, 0x95, 0xb4, 0x3f],
+        false,
+        true,
+        Some(MULTISIG),
+    ),
+    v(
+        "Upub",
+        [0x02, 0x42, 0x89, 0xef],
+        false,
+        false,
+        Some(MULTISIG),
+    ),
 ];
 
 /// A BIP84 account public key (`m/84'/coin'/account'`) checked against its network, ready to
@@ -126,7 +174,9 @@ impl AccountKey {
         let version = VERSIONS
             .iter()
             .find(|v| data[..4] == v.bytes)
-            .ok_or_else(|| "has unknown version bytes (expected xpub, zpub, tpub or vpub)".to_owned())?;
+            .ok_or_else(|| {
+                "has unknown version bytes (expected xpub, zpub, tpub or vpub)".to_owned()
+            })?;
         if version.private {
             return Err(format!(
                 "is a private key ({}): never give polypay a private key; export the account's \
@@ -141,7 +191,11 @@ impl AccountKey {
         if version.mainnet != (network == Network::Mainnet) {
             return Err(format!(
                 "is a {} key ({}) but network is {network}",
-                if version.mainnet { "mainnet" } else { "test-network" },
+                if version.mainnet {
+                    "mainnet"
+                } else {
+                    "test-network"
+                },
                 version.prefix
             ));
         }
@@ -200,7 +254,10 @@ impl AccountKey {
             .ckd_pub(&SECP, ChildNumber::Normal { index })
             // Happens for about one index in 2¹²⁷: BIP32 says to skip it.
             .map_err(|e| format!("address index {index} has no key ({e}): use the next index"))?;
-        Ok(Address::p2wpkh(&CompressedPublicKey(child.public_key), self.hrp))
+        Ok(Address::p2wpkh(
+            &CompressedPublicKey(child.public_key),
+            self.hrp,
+        ))
     }
 }
 
@@ -232,19 +289,27 @@ mod tests {
         // directly (polypay itself only hands out receive addresses).
         let account = Xpub::decode(&bitcoin::base58::decode_check(XPUB).unwrap()).unwrap();
         let change = account
-            .derive_pub(&SECP, &[ChildNumber::Normal { index: 1 }, ChildNumber::Normal { index: 0 }])
+            .derive_pub(
+                &SECP,
+                &[
+                    ChildNumber::Normal { index: 1 },
+                    ChildNumber::Normal { index: 0 },
+                ],
+            )
             .unwrap();
         assert_eq!(
             change.public_key.to_string(),
             "03025324888e429ab8e3dbaf1f7802648b9cd01e9b418485c5fa4c1b9b5700e1a6"
         );
         assert_eq!(
-            Address::p2wpkh(&CompressedPublicKey(change.public_key), KnownHrp::Mainnet)
-                .to_string(),
+            Address::p2wpkh(&CompressedPublicKey(change.public_key), KnownHrp::Mainnet).to_string(),
             "bc1q8c6fshw2dlwun7ekn9qwf37cu2rn755upcp6el"
         );
         let first = AccountKey::parse(ZPUB, Network::Mainnet).unwrap();
-        let pk = first.receive.ckd_pub(&SECP, ChildNumber::Normal { index: 0 }).unwrap();
+        let pk = first
+            .receive
+            .ckd_pub(&SECP, ChildNumber::Normal { index: 0 })
+            .unwrap();
         assert_eq!(
             pk.public_key.to_string(),
             "0330d54fd0dd420a6e5f8d3624f5f3482cae350f79d5f0753bf5beef9c2d91af3c"
@@ -284,37 +349,75 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         let cases = [
-            ("zprvAdG4iTXWBoARxkkzNpNh8r6Qag3irQB8PzEMkAFeTRXxHpbF9z4QgEvBRmfvqWvGp42t42nvgGpNgYSJA9iefm1yYNZKEm7z6qUWCroSQnE", Network::Mainnet, "private key"),
-            ("vprv9K7GLAaERuM58PVvbk1sMo7wzVCoPwzZpVXLRBmum93gL5pSqQCAAvZjtmz93nnnYMr9i2FwG2fqrwYLRgJmDDwFjGiamGsbRMJ5Y6siJ8H", Network::Testnet, "private key"),
+            (
+                "zprvAdG4iTXWBoARxkkzNpNh8r6Qag3irQB8PzEMkAFeTRXxHpbF9z4QgEvBRmfvqWvGp42t42nvgGpNgYSJA9iefm1yYNZKEm7z6qUWCroSQnE",
+                Network::Mainnet,
+                "private key",
+            ),
+            (
+                "vprv9K7GLAaERuM58PVvbk1sMo7wzVCoPwzZpVXLRBmum93gL5pSqQCAAvZjtmz93nnnYMr9i2FwG2fqrwYLRgJmDDwFjGiamGsbRMJ5Y6siJ8H",
+                Network::Testnet,
+                "private key",
+            ),
             // The BIP84 root key (depth 0).
-            ("zpub6jftahH18ngZxLmXaKw3GSZzZsszmt9WqedkyZdezFtWRFBZqsQH5hyUmb4pCEeZGmVfQuP5bedXTB8is6fTv19U1GQRyQUKQGUTzyHACMF", Network::Mainnet, "depth 0"),
+            (
+                "zpub6jftahH18ngZxLmXaKw3GSZzZsszmt9WqedkyZdezFtWRFBZqsQH5hyUmb4pCEeZGmVfQuP5bedXTB8is6fTv19U1GQRyQUKQGUTzyHACMF",
+                Network::Mainnet,
+                "depth 0",
+            ),
             // The chain key m/84'/1'/0'/0 (depth 4).
-            ("vpub5baxyhXRwCQ1N4KuQfdVSfnYahk6HDRCqDhQJjgSbxo8SzP5ghgHugxZuQ9TpfGC2oTBYdVi8thxMGhqjcVbNPMBNRKMX9x1PZW4LXNyq7q", Network::Testnet, "depth 4"),
+            (
+                "vpub5baxyhXRwCQ1N4KuQfdVSfnYahk6HDRCqDhQJjgSbxo8SzP5ghgHugxZuQ9TpfGC2oTBYdVi8thxMGhqjcVbNPMBNRKMX9x1PZW4LXNyq7q",
+                Network::Testnet,
+                "depth 4",
+            ),
             (ZPUB, Network::Testnet, "mainnet key"),
             (VPUB, Network::Mainnet, "test-network key"),
             (TPUB, Network::Mainnet, "test-network key"),
-            ("zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYt", Network::Mainnet, "Base58Check"),
+            (
+                "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYt",
+                Network::Mainnet,
+                "Base58Check",
+            ),
             ("", Network::Mainnet, "not an extended"),
-            ("bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", Network::Mainnet, "not an extended"),
+            (
+                "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu",
+                Network::Mainnet,
+                "not an extended",
+            ),
         ];
         for (key, network, why) in cases {
             let err = AccountKey::parse(key, network).unwrap_err();
             assert!(err.contains(why), "{key}: {err}");
-            assert!(!err.contains(key) || key.is_empty(), "the key is not echoed: {err}");
+            assert!(
+                !err.contains(key) || key.is_empty(),
+                "the key is not echoed: {err}"
+            );
         }
         // A BIP49 ypub: the same payload with ypub's version bytes.
         let mut data = bitcoin::base58::decode_check(XPUB).unwrap();
         data[..4].copy_from_slice(&VERSIONS[8].bytes);
         let ypub = bitcoin::base58::encode_check(&data);
-        assert!(AccountKey::parse(&ypub, Network::Mainnet).unwrap_err().contains("BIP49"));
+        assert!(
+            AccountKey::parse(&ypub, Network::Mainnet)
+                .unwrap_err()
+                .contains("BIP49")
+        );
     }
 
     #[test]
     fn index_range_and_debug() {
         let k = AccountKey::parse(ZPUB, Network::Mainnet).unwrap();
         assert!(k.address(MAX_ADDRESS_INDEX).is_ok());
-        assert!(k.address(MAX_ADDRESS_INDEX + 1).unwrap_err().contains("out of range"));
+        assert!(
+            k.address(MAX_ADDRESS_INDEX + 1)
+                .unwrap_err()
+                .contains("out of range")
+        );
         let shown = format!("{k:?}");
-        assert!(shown.starts_with("AccountKey(zpub6rFR7y4Q") && !shown.contains(ZPUB), "{shown}");
+        assert!(
+            shown.starts_with("AccountKey(zpub6rFR7y4Q") && !shown.contains(ZPUB),
+            "{shown}"
+        );
     }
 }

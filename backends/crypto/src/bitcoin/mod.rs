@@ -71,7 +71,10 @@ impl Bitcoin {
 
     /// The receive address at `index` (what `request` puts in the URI).
     pub fn address(&self, index: u32) -> Result<String> {
-        self.settings.key.address(index).map_err(Error::invalid_input)
+        self.settings
+            .key
+            .address(index)
+            .map_err(Error::invalid_input)
     }
 
     /// `esplora` or `bitcoind`.

@@ -62,7 +62,9 @@ fn missing(k: &str) -> Error {
 }
 
 fn text<'a>(data: &'a Map<String, Value>, k: &str) -> Result<&'a str> {
-    data.get(k).and_then(Value::as_str).ok_or_else(|| missing(k))
+    data.get(k)
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing(k))
 }
 
 fn time(data: &Map<String, Value>, k: &str) -> Result<Timestamp> {
@@ -70,14 +72,16 @@ fn time(data: &Map<String, Value>, k: &str) -> Result<Timestamp> {
 }
 
 fn integer(data: &Map<String, Value>, k: &str) -> Result<u64> {
-    data.get(k).and_then(Value::as_u64).ok_or_else(|| missing(k))
+    data.get(k)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| missing(k))
 }
 
 impl Order {
     /// Reads the terms from a payment's data.
     pub(crate) fn read(data: &Map<String, Value>) -> Result<Order> {
-        let network = Network::from_name(text(data, key::NETWORK)?)
-            .ok_or_else(|| missing(key::NETWORK))?;
+        let network =
+            Network::from_name(text(data, key::NETWORK)?).ok_or_else(|| missing(key::NETWORK))?;
         let rate = match data.get(key::RATE) {
             None | Some(Value::Null) => None,
             Some(Value::String(r)) => Some(parse_rate(r).map_err(|_| missing(key::RATE))?),

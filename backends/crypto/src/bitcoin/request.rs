@@ -2,9 +2,7 @@
 //! BIP321 URI. No HTTP: the chain is only read by `status`.
 
 use jiff::SignedDuration;
-use polypay_core::{
-    Action, Context, Currency, Error, PaymentIntent, PaymentRequest, Result, Step,
-};
+use polypay_core::{Action, Context, Currency, Error, PaymentIntent, PaymentRequest, Result, Step};
 
 use super::Bitcoin;
 use super::bip321::BitcoinUri;

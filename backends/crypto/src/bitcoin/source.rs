@@ -43,11 +43,7 @@ pub(crate) fn valid_txid(s: &str) -> bool {
 /// An HTTP error answer as a provider error, with a short, printable excerpt of the body.
 pub(crate) fn http_error(response: &HttpResponse, what: &str) -> Error {
     let text = String::from_utf8_lossy(&response.body);
-    let excerpt: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let excerpt: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
     Error::Provider {
         status: Some(response.status),
         code: None,

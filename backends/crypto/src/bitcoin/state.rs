@@ -193,7 +193,10 @@ mod tests {
     fn every_state() {
         assert_eq!(state(&[], 1), State::Unpaid);
         assert_eq!(state(&[tx(4_000, 0, 1)], 2), State::Partial);
-        assert_eq!(state(&[tx(4_000, 0, 1), tx(6_000, 1, 2)], 3), State::InConfirmation);
+        assert_eq!(
+            state(&[tx(4_000, 0, 1), tx(6_000, 1, 2)], 3),
+            State::InConfirmation
+        );
         assert_eq!(state(&[tx(4_000, 2, 1), tx(6_000, 3, 2)], 30), State::Paid);
         assert_eq!(state(&[tx(10_001, 2, 1)], 30), State::Overpaid);
         assert_eq!(state(&[tx(4_000, 6, 1)], 30), State::Underpaid);
@@ -202,20 +205,32 @@ mod tests {
         // In confirmation survives the window's end: it was seen in time.
         assert_eq!(state(&[tx(10_000, 0, 14)], 60), State::InConfirmation);
         // A late top-up of an underpayment is for the operator too.
-        assert_eq!(state(&[tx(4_000, 3, 1), tx(6_000, 3, 16)], 60), State::PaidLate);
+        assert_eq!(
+            state(&[tx(4_000, 3, 1), tx(6_000, 3, 16)], 60),
+            State::PaidLate
+        );
     }
 
     #[test]
     fn figures() {
         let v = evaluate(&terms(), &[tx(4_000, 0, 1)], at(2));
-        assert_eq!((v.received_sat, v.due_sat, v.confirmed_sat), (4_000, 6_000, 0));
+        assert_eq!(
+            (v.received_sat, v.due_sat, v.confirmed_sat),
+            (4_000, 6_000, 0)
+        );
         assert_eq!(v.state.status(), PaymentStatus::Waiting);
         let v = evaluate(&terms(), &[tx(7_000, 2, 1), tx(5_000, 2, 3)], at(30));
-        assert_eq!((v.state, v.overpaid_sat, v.due_sat), (State::Overpaid, 2_000, 0));
+        assert_eq!(
+            (v.state, v.overpaid_sat, v.due_sat),
+            (State::Overpaid, 2_000, 0)
+        );
         assert_eq!(v.paid_at, Some(at(8)));
         assert_eq!(v.state.status(), PaymentStatus::Paid);
         let v = evaluate(&terms(), &[tx(4_000, 6, 1)], at(30));
-        assert_eq!((v.state.status(), v.received_sat), (PaymentStatus::Expired, 4_000));
+        assert_eq!(
+            (v.state.status(), v.received_sat),
+            (PaymentStatus::Expired, 4_000)
+        );
         assert_eq!(v.paid_at, None);
         let v = evaluate(&terms(), &[tx(10_000, 6, 20)], at(30));
         assert_eq!((v.late_sat, v.received_sat), (10_000, 0));

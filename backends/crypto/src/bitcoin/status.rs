@@ -13,9 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use polypay_core::{
-    Context, Error, PaymentResponse, Result, StatusQuery, Step, Timestamp,
-};
+use polypay_core::{Context, Error, PaymentResponse, Result, StatusQuery, Step, Timestamp};
 use serde_json::{Map, Value, json};
 
 use super::Bitcoin;

@@ -28,7 +28,10 @@ fn bech32_generic_vectors() {
         "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
     ] {
         assert!(CheckedHrpstring::new::<Bech32>(s).is_ok(), "bech32 {s}");
-        assert!(CheckedHrpstring::new::<Bech32m>(s).is_err(), "not bech32m {s}");
+        assert!(
+            CheckedHrpstring::new::<Bech32m>(s).is_err(),
+            "not bech32m {s}"
+        );
     }
     for s in [
         "A1LQFN3A",
@@ -39,49 +42,128 @@ fn bech32_generic_vectors() {
         "an83characterlonghumanreadablepartthatcontainsthetheexcludedcharactersbioandnumber11sg7hg6",
     ] {
         assert!(CheckedHrpstring::new::<Bech32m>(s).is_ok(), "bech32m {s}");
-        assert!(CheckedHrpstring::new::<Bech32>(s).is_err(), "not bech32 {s}");
+        assert!(
+            CheckedHrpstring::new::<Bech32>(s).is_err(),
+            "not bech32 {s}"
+        );
     }
 }
 
 #[test]
 fn segwit_address_vectors() {
     for (address, script) in [
-        ("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "0014751e76e8199196d454941c45d1b3a323f1433bd6"),
-        ("tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7", "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262"),
-        ("bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7kt5nd6y", "5128751e76e8199196d454941c45d1b3a323f1433bd6751e76e8199196d454941c45d1b3a323f1433bd6"),
+        (
+            "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+            "0014751e76e8199196d454941c45d1b3a323f1433bd6",
+        ),
+        (
+            "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7",
+            "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262",
+        ),
+        (
+            "bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7kt5nd6y",
+            "5128751e76e8199196d454941c45d1b3a323f1433bd6751e76e8199196d454941c45d1b3a323f1433bd6",
+        ),
         ("BC1SW50QGDZ25J", "6002751e"),
-        ("bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs", "5210751e76e8199196d454941c45d1b3a323"),
-        ("tb1qqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesrxh6hy", "0020000000c4a5cad46221b2a187905e5266362b99d5e91c6ce24d165dab93e86433"),
-        ("tb1pqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesf3hn0c", "5120000000c4a5cad46221b2a187905e5266362b99d5e91c6ce24d165dab93e86433"),
-        ("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0", "512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"),
+        (
+            "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs",
+            "5210751e76e8199196d454941c45d1b3a323",
+        ),
+        (
+            "tb1qqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesrxh6hy",
+            "0020000000c4a5cad46221b2a187905e5266362b99d5e91c6ce24d165dab93e86433",
+        ),
+        (
+            "tb1pqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesf3hn0c",
+            "5120000000c4a5cad46221b2a187905e5266362b99d5e91c6ce24d165dab93e86433",
+        ),
+        (
+            "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
+            "512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+        ),
     ] {
         let parsed = Address::<NetworkUnchecked>::from_str(address)
             .unwrap_or_else(|e| panic!("{address}: {e}"));
         let spk = parsed.assume_checked().script_pubkey();
-        assert_eq!(bitcoin::hex::DisplayHex::to_lower_hex_string(spk.as_bytes()), script, "{address}");
+        assert_eq!(
+            bitcoin::hex::DisplayHex::to_lower_hex_string(spk.as_bytes()),
+            script,
+            "{address}"
+        );
     }
     for (address, why) in [
-        ("tc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq5zuyut", "invalid human-readable part"),
-        ("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd", "bech32 instead of bech32m"),
-        ("tb1z0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqglt7rf", "bech32 instead of bech32m"),
-        ("BC1S0XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQ54WELL", "bech32 instead of bech32m"),
-        ("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh", "bech32m instead of bech32"),
-        ("tb1q0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq24jc47", "bech32m instead of bech32"),
-        ("bc1p38j9r5y49hruaue7wxjce0updqjuyyx0kh56v8s25huc6995vvpql3jow4", "invalid character in checksum"),
-        ("BC130XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQ7ZWS8R", "invalid witness version"),
+        (
+            "tc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq5zuyut",
+            "invalid human-readable part",
+        ),
+        (
+            "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd",
+            "bech32 instead of bech32m",
+        ),
+        (
+            "tb1z0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqglt7rf",
+            "bech32 instead of bech32m",
+        ),
+        (
+            "BC1S0XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQ54WELL",
+            "bech32 instead of bech32m",
+        ),
+        (
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh",
+            "bech32m instead of bech32",
+        ),
+        (
+            "tb1q0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq24jc47",
+            "bech32m instead of bech32",
+        ),
+        (
+            "bc1p38j9r5y49hruaue7wxjce0updqjuyyx0kh56v8s25huc6995vvpql3jow4",
+            "invalid character in checksum",
+        ),
+        (
+            "BC130XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQ7ZWS8R",
+            "invalid witness version",
+        ),
         ("bc1pw5dgrnzv", "invalid program length (1 byte)"),
-        ("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7v8n0nx0muaewav253zgeav", "41 bytes"),
-        ("BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P", "program length for v0"),
-        ("tb1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq47Zagq", "mixed case"),
-        ("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7v07qwwzcrf", "zero padding of more than 4 bits"),
-        ("tb1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vpggkg4j", "non-zero padding"),
+        (
+            "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7v8n0nx0muaewav253zgeav",
+            "41 bytes",
+        ),
+        (
+            "BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P",
+            "program length for v0",
+        ),
+        (
+            "tb1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vq47Zagq",
+            "mixed case",
+        ),
+        (
+            "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7v07qwwzcrf",
+            "zero padding of more than 4 bits",
+        ),
+        (
+            "tb1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vpggkg4j",
+            "non-zero padding",
+        ),
         ("bc1gmk9yu", "empty data section"),
-        ("tc1qw508d6qejxtdg4y5r3zarvary0c5xw7kg3g4ty", "bad HRP (BIP173)"),
-        ("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", "bad checksum (BIP173)"),
+        (
+            "tc1qw508d6qejxtdg4y5r3zarvary0c5xw7kg3g4ty",
+            "bad HRP (BIP173)",
+        ),
+        (
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5",
+            "bad checksum (BIP173)",
+        ),
         ("bc1rw5uspcuh", "bad program length (BIP173)"),
-        ("tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sL5k7", "mixed case (BIP173)"),
+        (
+            "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sL5k7",
+            "mixed case (BIP173)",
+        ),
     ] {
-        assert!(Address::<NetworkUnchecked>::from_str(address).is_err(), "{address}: {why}");
+        assert!(
+            Address::<NetworkUnchecked>::from_str(address).is_err(),
+            "{address}: {why}"
+        );
         // A URI may carry it (or refuse its syntax), but it is no address of any network.
         if let Ok(uri) = BitcoinUri::parse(&format!("bitcoin:{address}")) {
             for network in [Network::Mainnet, Network::Testnet, Network::Regtest] {
@@ -152,7 +234,10 @@ fn request_builds_the_uri_and_the_terms() {
     let req = PaymentRequest::new(Amount::parse("USD:30.00").unwrap())
         .with_extra("address_index", "2")
         .with_extra("rate", "45678.91");
-    assert_eq!(request(&btc, &req).unwrap().backend_data["amount_sat"], 65_676);
+    assert_eq!(
+        request(&btc, &req).unwrap().backend_data["amount_sat"],
+        65_676
+    );
 }
 
 #[test]
@@ -161,13 +246,41 @@ fn request_refusals_are_clear() {
     let eur = Amount::parse("EUR:10.00").unwrap();
     let cases = [
         (PaymentRequest::new(eur), "address_index is required"),
-        (PaymentRequest::new(eur).with_extra("address_index", "-1"), "address_index"),
-        (PaymentRequest::new(eur).with_extra("address_index", "1").with_extra("nope", "x"), "nope"),
-        (PaymentRequest::new(Amount::parse("USD:1").unwrap()).with_extra("address_index", "1"), "no exchange rate for USD"),
-        (PaymentRequest::new(Amount::parse("EUR:0.01").unwrap()).with_extra("address_index", "1"), "dust"),
-        (PaymentRequest::new(Amount::parse("BTC:1").unwrap()).with_extra("address_index", "1").with_extra("rate", "5"), "needs none"),
-        (PaymentRequest::new(eur).with_extra("address_index", "1").with_transaction_id("a b"), "transaction id"),
-        (PaymentRequest::new(Amount::parse("EUR:0").unwrap()).with_extra("address_index", "1"), "greater than zero"),
+        (
+            PaymentRequest::new(eur).with_extra("address_index", "-1"),
+            "address_index",
+        ),
+        (
+            PaymentRequest::new(eur)
+                .with_extra("address_index", "1")
+                .with_extra("nope", "x"),
+            "nope",
+        ),
+        (
+            PaymentRequest::new(Amount::parse("USD:1").unwrap()).with_extra("address_index", "1"),
+            "no exchange rate for USD",
+        ),
+        (
+            PaymentRequest::new(Amount::parse("EUR:0.01").unwrap())
+                .with_extra("address_index", "1"),
+            "dust",
+        ),
+        (
+            PaymentRequest::new(Amount::parse("BTC:1").unwrap())
+                .with_extra("address_index", "1")
+                .with_extra("rate", "5"),
+            "needs none",
+        ),
+        (
+            PaymentRequest::new(eur)
+                .with_extra("address_index", "1")
+                .with_transaction_id("a b"),
+            "transaction id",
+        ),
+        (
+            PaymentRequest::new(Amount::parse("EUR:0").unwrap()).with_extra("address_index", "1"),
+            "greater than zero",
+        ),
     ];
     for (req, why) in cases {
         let e = request(&btc, &req).unwrap_err().to_string();
@@ -221,31 +334,74 @@ fn status_through_recorded_answers() {
     let intent = request(&btc, &req).unwrap();
     let q = StatusQuery::new(intent.transaction_id.clone()).with_bank_data(intent.backend_data);
     let r = status_with(&btc, &q, at(1), json!([]), "100").unwrap();
-    assert_eq!((r.status(), &r.bank_data["state"]), (PaymentStatus::Waiting, &json!("unpaid")));
+    assert_eq!(
+        (r.status(), &r.bank_data["state"]),
+        (PaymentStatus::Waiting, &json!("unpaid"))
+    );
     let r = status_with(&btc, &q, at(2), json!([pay(1, A0, 16_667, None)]), "100").unwrap();
     assert_eq!(r.bank_data["state"], "in_confirmation");
     // The next poll carries the first-seen time, and the payment confirms after the window.
     let q2 = StatusQuery::new(q.transaction_id.clone()).with_bank_data(r.bank_data.clone());
-    let r = status_with(&btc, &q2, at(40), json!([pay(1, A0, 16_667, Some(101))]), "102").unwrap();
+    let r = status_with(
+        &btc,
+        &q2,
+        at(40),
+        json!([pay(1, A0, 16_667, Some(101))]),
+        "102",
+    )
+    .unwrap();
     assert!(r.is_paid(), "{:?}", r.bank_status);
-    assert_eq!(r.bank_data["transactions"][0]["first_seen"], at(2).to_string());
-    assert!(r.check(&Amount::parse("EUR:10.00").unwrap(), &q.transaction_id).is_ok());
+    assert_eq!(
+        r.bank_data["transactions"][0]["first_seen"],
+        at(2).to_string()
+    );
+    assert!(
+        r.check(&Amount::parse("EUR:10.00").unwrap(), &q.transaction_id)
+            .is_ok()
+    );
     // Without that memory, the same transaction first seen after the window is late.
-    let r = status_with(&btc, &q, at(40), json!([pay(1, A0, 16_667, Some(101))]), "102").unwrap();
-    assert_eq!((r.status(), &r.bank_data["state"]), (PaymentStatus::Waiting, &json!("paid_late")));
+    let r = status_with(
+        &btc,
+        &q,
+        at(40),
+        json!([pay(1, A0, 16_667, Some(101))]),
+        "102",
+    )
+    .unwrap();
+    assert_eq!(
+        (r.status(), &r.bank_data["state"]),
+        (PaymentStatus::Waiting, &json!("paid_late"))
+    );
     // A re-org took the payment away: a dispute, back to waiting.
     let q3 = StatusQuery::new(q.transaction_id.clone()).with_bank_data(
-        status_with(&btc, &q2, at(40), json!([pay(1, A0, 16_667, Some(101))]), "102")
-            .unwrap()
-            .bank_data,
+        status_with(
+            &btc,
+            &q2,
+            at(40),
+            json!([pay(1, A0, 16_667, Some(101))]),
+            "102",
+        )
+        .unwrap()
+        .bank_data,
     );
     let r = status_with(&btc, &q3, at(41), json!([]), "102").unwrap();
     assert_eq!(r.status(), PaymentStatus::Expired);
-    assert!(r.bank_status.as_deref().unwrap().contains("dispute"), "{:?}", r.bank_status);
+    assert!(
+        r.bank_status.as_deref().unwrap().contains("dispute"),
+        "{:?}",
+        r.bank_status
+    );
     assert_eq!(r.bank_data["vanished_txids"][0], "01".repeat(32));
     // Outputs to another address never count.
     let other = btc.address(5).unwrap();
-    let r = status_with(&btc, &q, at(3), json!([pay(2, &other, 16_667, Some(100))]), "105").unwrap();
+    let r = status_with(
+        &btc,
+        &q,
+        at(3),
+        json!([pay(2, &other, 16_667, Some(100))]),
+        "105",
+    )
+    .unwrap();
     assert_eq!(r.bank_data["state"], "unpaid");
 }
 

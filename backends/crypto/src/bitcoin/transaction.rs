@@ -56,7 +56,10 @@ mod tests {
         for (v, want) in [
             (serde_json::json!({"address_index": 5}), Some(5)),
             (serde_json::json!({"address_index": "42"}), Some(42)),
-            (serde_json::json!({"address_index": 2147483647u64}), Some(2147483647)),
+            (
+                serde_json::json!({"address_index": 2147483647u64}),
+                Some(2147483647),
+            ),
             (serde_json::json!({"address_index": 2147483648u64}), None),
             (serde_json::json!({"address_index": -1}), None),
             (serde_json::json!({"address_index": "4x"}), None),
