@@ -396,10 +396,10 @@ mod tests {
             password: &pw,
         };
         let (_, state) = call(start(&node, A));
-        let not_watched = format!(
-            r#"[{{"result":{{"ismine":false,"iswatchonly":false}},"error":null,"id":"info"}},
-               {{"result":[],"error":null,"id":"list"}}]"#
-        );
+        let not_watched =
+            r#"[{"result":{"ismine":false,"iswatchonly":false},"error":null,"id":"info"},
+               {"result":[],"error":null,"id":"list"}]"#
+                .to_owned();
         for (status, body) in [
             (401, String::new()),
             (404, r#"{"result":null,"error":{"code":-18,"message":"Requested wallet does not exist or is not loaded"},"id":null}"#.to_owned()),
@@ -411,9 +411,10 @@ mod tests {
             let e = advance(&node, A, 7, &state, &HttpResponse::new(status, body.clone()));
             assert!(e.is_err(), "{status} {body}");
         }
-        let e = advance(&node, A, 7, &state, &HttpResponse::new(200, format!(
-            r#"[{{"result":{{"ismine":false}},"error":null,"id":"info"}},{{"result":[],"error":null,"id":"list"}}]"#
-        ))).unwrap_err().to_string();
+        let body = r#"[{"result":{"ismine":false},"error":null,"id":"info"},{"result":[],"error":null,"id":"list"}]"#;
+        let e = advance(&node, A, 7, &state, &HttpResponse::new(200, body))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("index 7") && e.contains("wpkh("), "{e}");
         let state = json!({"source": "bitcoind", "step": "txs", "txids": [T1]});
         for amount in ["1e-3", "0.000000001", "\"0.1\"", "-0.1"] {

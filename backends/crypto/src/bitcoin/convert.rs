@@ -54,7 +54,7 @@ fn pow10(n: u32) -> Option<u128> {
 /// // 10 / 60000 BTC = 16666.666… sat → 16667 (never less than 10 EUR's worth).
 /// assert_eq!(fiat_to_sat(&ten, "60000".parse().unwrap())?, 16_667);
 /// assert_eq!(fiat_to_sat(&ten, "50000".parse().unwrap())?, 20_000);
-/// # Ok::<(), String>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn fiat_to_sat(amount: &Amount, rate: Decimal) -> Result<u64, String> {
     if rate <= Decimal::ZERO {
