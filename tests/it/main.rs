@@ -3,6 +3,8 @@
 
 #[cfg(feature = "bankform")]
 mod bankform;
+#[cfg(feature = "crypto")]
+mod bitcoin;
 mod cli;
 mod demo;
 mod library;

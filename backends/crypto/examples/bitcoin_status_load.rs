@@ -45,7 +45,7 @@ fn main() -> Result<(), Failure> {
 }
 
 async fn run(n: usize, concurrency: usize, latency: Duration) -> Result<(), Failure> {
-    let chain = Chain::new(bitcoin::Network::Regtest, 200);
+    let chain = Chain::new(polypay_crypto::bitcoin::Network::Regtest, 200);
     let sim = EsploraSimulator::start(chain.clone()).await?;
     let config: BitcoinConfig = serde_json::from_value(serde_json::json!({
         "xpub": VPUB,

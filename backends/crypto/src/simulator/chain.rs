@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use polypay_crypto::simulator::chain::Chain;
-//! let chain = Chain::new(bitcoin::Network::Regtest, 100);
+//! let chain = Chain::new(polypay_crypto::bitcoin::Network::Regtest, 100);
 //! let txid = chain.pay("bcrt1qcr8te4kr609gcawutmrza0j4xv80jy8zxanmyk", 50_000);
 //! assert_eq!(chain.confirmations(&txid), Some(0));
 //! chain.mine(2);
@@ -88,7 +88,8 @@ fn hash_hex(tag: &str, n: u64) -> String {
 
 impl Chain {
     /// A chain of `network` whose tip is at `height` (older blocks are empty).
-    pub fn new(network: Network, height: u64) -> Chain {
+    pub fn new(network: crate::bitcoin::Network, height: u64) -> Chain {
+        let network = Network::from(network);
         let now = jiff::Timestamp::now().as_second();
         Chain {
             state: Arc::new(Mutex::new(State {
@@ -112,7 +113,7 @@ impl Chain {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The network.
+    /// The network (rust-bitcoin's).
     pub fn network(&self) -> Network {
         self.lock().network
     }

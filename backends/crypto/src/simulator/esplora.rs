@@ -16,7 +16,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
 //! use polypay_crypto::simulator::{chain::Chain, esplora::EsploraSimulator};
-//! let chain = Chain::new(bitcoin::Network::Bitcoin, 800_000);
+//! let chain = Chain::new(polypay_crypto::bitcoin::Network::Mainnet, 800_000);
 //! let sim = EsploraSimulator::start(chain).await?;
 //! assert!(sim.base_url().as_str().ends_with("/api/"));
 //! # Ok(()) }

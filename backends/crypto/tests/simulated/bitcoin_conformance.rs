@@ -73,7 +73,7 @@ fn bitcoin_passes_the_conformance_suite() {
             .build()
             .unwrap(),
     );
-    let chain = Chain::new(bitcoin::Network::Regtest, 200);
+    let chain = Chain::new(polypay_crypto::bitcoin::Network::Regtest, 200);
     chain.set_now(t0());
     let sim = runtime
         .block_on(EsploraSimulator::start(chain.clone()))

@@ -100,7 +100,7 @@ pub fn esplora_config(sim: &EsploraSimulator, patch: Value) -> Map<String, Value
 }
 
 pub async fn esplora_env(patch: Value) -> EsploraEnv {
-    let chain = Chain::new(bitcoin::Network::Regtest, 200);
+    let chain = Chain::new(polypay_crypto::bitcoin::Network::Regtest, 200);
     let sim = EsploraSimulator::start(chain.clone()).await.unwrap();
     let clock = Clock {
         now: Arc::new(Mutex::new(t0())),
@@ -145,7 +145,7 @@ pub fn node_config(node: &BitcoindSimulator, patch: Value) -> Map<String, Value>
 }
 
 pub async fn node_env(patch: Value) -> NodeEnv {
-    let chain = Chain::new(bitcoin::Network::Regtest, 200);
+    let chain = Chain::new(polypay_crypto::bitcoin::Network::Regtest, 200);
     let node = BitcoindSimulator::start(chain.clone(), RPC_USER, RPC_PASSWORD, WALLET)
         .await
         .unwrap();
