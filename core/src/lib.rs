@@ -28,6 +28,8 @@ mod http;
 mod incoming;
 mod intent;
 mod money;
+#[cfg(feature = "qr")]
+mod qr;
 mod registry;
 mod request;
 mod response;
@@ -51,6 +53,8 @@ pub use http::{Header, HttpRequest, HttpResponse, Method};
 pub use incoming::Incoming;
 pub use intent::{Action, FormMethod, PaymentIntent};
 pub use money::{Amount, Currency, MAX_CODE_LEN, MAX_EXPONENT, MAX_INTEGER_PART, TALER_EXPONENT};
+#[cfg(feature = "qr")]
+pub use qr::{intent_qr_svg, qr_svg};
 pub use registry::{BackendFactory, Registration, Registry};
 pub use request::{Customer, PaymentRequest};
 pub use response::{PaymentResponse, ReturnContent};

@@ -14,6 +14,8 @@ mod browser_shop;
 #[cfg(all(feature = "axum", feature = "dummy", feature = "taler"))]
 mod browser_wallet;
 #[cfg(feature = "crypto")]
+mod bitcoin;
+#[cfg(feature = "crypto")]
 mod chainside;
 mod cli;
 #[cfg(all(feature = "axum", feature = "dummy"))]

@@ -52,7 +52,6 @@ mod config;
 mod errors;
 mod flow;
 mod ops;
-mod qr;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 #[cfg(test)]
@@ -71,7 +70,8 @@ use url::Url;
 
 pub use config::TalerConfig;
 pub use errors::error_name;
-pub use qr::{intent_qr_svg, qr_svg};
+/// QR codes of the `taler://pay/` URIs (from polypay-core, feature `qr`).
+pub use polypay_core::{intent_qr_svg, qr_svg};
 pub use transaction::{Products, TalerTransaction};
 pub use uri::TalerUri;
 pub use version::{LOGIN_TOKENS_SINCE, MAX_PROTOCOL, MIN_PROTOCOL};

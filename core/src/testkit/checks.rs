@@ -34,6 +34,10 @@ struct Suite<'h> {
     h: &'h Harness,
     report: RefCell<Report>,
     calls: Cell<u64>,
+    /// Requests made so far (numbers the payments of [`Harness::request_for`]).
+    requests: Cell<u64>,
+    /// The backend learns outcomes through `status` only (it does not offer `response`).
+    status_only: Cell<bool>,
 }
 
 /// Runs every check against the backend built by `harness` and reports each verdict.
@@ -43,7 +47,9 @@ struct Suite<'h> {
 /// paid payment is verified and passes `check`; every outcome of the simulator maps to its
 /// status; tampered, unsigned and garbage input is never paid (and never panics); the same
 /// input twice gives the same response; unadvertised operations are `Unsupported` and
-/// advertised ones are not; `check` detects amount and reference mismatches.
+/// advertised ones are not; `check` detects amount and reference mismatches. A backend that
+/// offers `status` but not `response` is checked through `status` (see the module
+/// documentation).
 pub fn run_conformance(harness: &Harness) -> Report {
     let suite = Suite {
         h: harness,
@@ -52,6 +58,8 @@ pub fn run_conformance(harness: &Harness) -> Report {
             checks: Vec::new(),
         }),
         calls: Cell::new(0),
+        requests: Cell::new(0),
+        status_only: Cell::new(false),
     };
     suite.run();
     suite.report.into_inner()
@@ -130,12 +138,20 @@ impl Suite<'_> {
 
     fn with_backend(&self, backend: &Arc<dyn Backend>) {
         let caps = backend.capabilities();
+        self.status_only
+            .set(!caps.supports(Operation::Response) && caps.supports(Operation::Status));
         self.record("capabilities.request_and_response", || {
             verdict(
-                if caps.supports(Operation::Request) && caps.supports(Operation::Response) {
+                if caps.supports(Operation::Request)
+                    && (caps.supports(Operation::Response) || caps.supports(Operation::Status))
+                {
                     Ok(())
                 } else {
-                    Err("request and response must be advertised".into())
+                    Err(
+                        "request and response (or, for a backend that polls, status) must be \
+                         advertised"
+                            .into(),
+                    )
                 },
             )
         });
@@ -151,13 +167,20 @@ impl Suite<'_> {
         self.check_operations(backend, paid.as_ref(), accepted.as_ref());
     }
 
+    /// The payment of the next request.
+    fn next_request(&self) -> crate::PaymentRequest {
+        let n = self.requests.get() + 1;
+        self.requests.set(n);
+        self.h.request_for(n)
+    }
+
     fn request(
         &self,
         backend: &Arc<dyn Backend>,
         manual: bool,
         caller_id: Option<&str>,
     ) -> Result<PaymentIntent> {
-        let mut req = self.h.request.clone();
+        let mut req = self.next_request();
         req.manual_validation = manual;
         if let Some(id) = caller_id {
             req.transaction_id = Some(id.to_owned());
@@ -169,6 +192,24 @@ impl Suite<'_> {
     fn response(&self, backend: &Arc<dyn Backend>, incoming: &Incoming) -> Result<PaymentResponse> {
         let cx = self.cx();
         self.drive(cx, |cx| backend.response(incoming, cx))
+    }
+
+    /// What the backend makes of a completed payment: its `response` to the bank's message,
+    /// or for a status-only backend its `status` of the intent.
+    fn outcome(
+        &self,
+        backend: &Arc<dyn Backend>,
+        intent: &PaymentIntent,
+        incoming: &Incoming,
+        cx: Context<'static>,
+    ) -> Result<PaymentResponse> {
+        if self.status_only.get() {
+            let query = StatusQuery::new(intent.transaction_id.clone())
+                .with_bank_data(intent.backend_data.clone());
+            self.drive(cx, |cx| backend.status(&query, cx))
+        } else {
+            self.drive(cx, |cx| backend.response(incoming, cx))
+        }
     }
 
     fn check_requests(&self, backend: &Arc<dyn Backend>, caller_ids: bool) {
@@ -187,7 +228,7 @@ impl Suite<'_> {
         );
         self.record("request.reproducible", || {
             let cx = Context::fixed(self.h.now, [0x42; 32]);
-            let req = &self.h.request;
+            let req = &self.next_request();
             let a = self.drive(cx, |cx| backend.request(req, cx));
             let b = self.drive(cx, |cx| backend.request(req, cx));
             verdict(match (a, b) {
@@ -228,9 +269,14 @@ impl Suite<'_> {
             .simulator
             .complete(&intent, outcome, self.h.now)
             .map_err(|e| format!("the simulator failed: {e}"))?;
+        let what = if self.status_only.get() {
+            "status"
+        } else {
+            "response"
+        };
         let response = self
-            .response(backend, &incoming)
-            .map_err(|e| format!("response failed: {e}"))?;
+            .outcome(backend, &intent, &incoming, self.cx())
+            .map_err(|e| format!("{what} failed: {e}"))?;
         Ok(Flow {
             intent,
             incoming,
@@ -301,6 +347,13 @@ impl Suite<'_> {
             ("response.unsigned_never_paid", unsigned),
         ] {
             self.record(name, || {
+                if self.status_only.get() {
+                    return Verdict::Skip(
+                        "response is not offered: outcomes are read through status, with no \
+                         message to forge"
+                            .into(),
+                    );
+                }
                 if forged == paid.incoming {
                     return Verdict::Fail(
                         "the simulator returned the genuine message unchanged".into(),
@@ -334,8 +387,8 @@ impl Suite<'_> {
     fn check_idempotent(&self, backend: &Arc<dyn Backend>, paid: &Flow) {
         self.record("response.same_input_same_response", || {
             let cx = self.cx();
-            let a = self.drive(cx, |cx| backend.response(&paid.incoming, cx));
-            let b = self.drive(cx, |cx| backend.response(&paid.incoming, cx));
+            let a = self.outcome(backend, &paid.intent, &paid.incoming, cx);
+            let b = self.outcome(backend, &paid.intent, &paid.incoming, cx);
             verdict(match (a, b) {
                 (Ok(a), Ok(b)) if a == b && a.dedup_key() == b.dedup_key() => Ok(()),
                 (Ok(a), Ok(b)) => Err(format!("two different responses: {a:?} and {b:?}")),
@@ -374,12 +427,16 @@ impl Suite<'_> {
     ) {
         let caps = backend.capabilities();
         let amount = self.h.request.amount;
-        for op in [
+        let mut ops = vec![
             Operation::Cancel,
             Operation::Validate,
             Operation::Refund,
             Operation::Status,
-        ] {
+        ];
+        if !caps.supports(Operation::Response) {
+            ops.push(Operation::Response);
+        }
+        for op in ops {
             let advertised = caps.supports(op);
             let name = format!(
                 "operations.{op}.{}",
@@ -410,6 +467,10 @@ impl Suite<'_> {
                     Operation::Cancel => self.drive(cx, |cx| backend.cancel(&adjustment, cx)),
                     Operation::Validate => self.drive(cx, |cx| backend.validate(&adjustment, cx)),
                     Operation::Refund => self.drive(cx, |cx| backend.refund(&adjustment, cx)),
+                    Operation::Response => {
+                        let incoming = source.map(|f| f.incoming.clone()).unwrap_or_default();
+                        self.drive(cx, |cx| backend.response(&incoming, cx))
+                    }
                     _ => self.drive(cx, |cx| backend.status(&query, cx)),
                 };
                 let unsupported = matches!(&result, Err(Error::Unsupported { .. }));

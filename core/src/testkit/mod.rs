@@ -10,6 +10,12 @@
 //! Each check is named in the [`Report`]; a panic inside a check is caught and reported as a
 //! failure.
 //!
+//! **Status-only backends.** A backend that learns outcomes by polling alone (self-custodial
+//! Bitcoin: there is no bank to send a notification) advertises `status` but not `response`.
+//! The suite then reads every outcome through `status` with the intent's `backend_data` (what
+//! the simulator's [`BankSimulator::complete`] returns is not used), skips the forgery checks
+//! (there is no message to forge), and checks that `response` answers `Unsupported`.
+//!
 //! ```
 //! use polypay_core::testkit::{Report, Verdict};
 //! let report = Report::default();
@@ -115,6 +121,9 @@ pub trait BankSimulator: Send + Sync {
 /// A synchronous HTTP function, for backends whose operations need HTTP exchanges.
 pub type SyncHttp = dyn Fn(&HttpRequest) -> Result<HttpResponse> + Send + Sync;
 
+/// Makes the payment of the `n`-th request of a run (see [`Harness::with_request_fn`]).
+pub type RequestFn = dyn Fn(u64) -> PaymentRequest + Send + Sync;
+
 /// Everything [`run_conformance`] needs to test one backend.
 #[derive(Clone)]
 #[non_exhaustive]
@@ -132,6 +141,9 @@ pub struct Harness {
     pub request: PaymentRequest,
     /// The time of every operation.
     pub now: Timestamp,
+    /// When set, the payment of each request instead of `request` (for backends whose
+    /// payments must differ, such as one fresh Bitcoin address per payment).
+    pub request_fn: Option<Arc<RequestFn>>,
 }
 
 impl fmt::Debug for Harness {
@@ -142,6 +154,7 @@ impl fmt::Debug for Harness {
             .field("config_keys", &self.config.keys().collect::<Vec<_>>())
             .field("http", &self.http.is_some())
             .field("amount", &self.request.amount)
+            .field("request_fn", &self.request_fn.is_some())
             .field("now", &self.now)
             .finish()
     }
@@ -164,6 +177,29 @@ impl Harness {
             http: None,
             request: PaymentRequest::new(ten).with_email("payer@example.com"),
             now: Timestamp::from_second(1_714_557_600).unwrap_or(Timestamp::UNIX_EPOCH),
+            request_fn: None,
+        }
+    }
+
+    /// Makes each request's payment with `f(n)`, `n` counting the requests of the run from 1
+    /// (the two requests of the reproducibility check share one `n`). For backends whose
+    /// payments must differ: a self-custodial Bitcoin backend derives one address per payment
+    /// from a per-transaction index, so two payments given the same index would see each
+    /// other's funds. Every payment should have the amount of [`Harness::request`], which the
+    /// checks compare against.
+    pub fn with_request_fn(
+        mut self,
+        f: impl Fn(u64) -> PaymentRequest + Send + Sync + 'static,
+    ) -> Harness {
+        self.request_fn = Some(Arc::new(f));
+        self
+    }
+
+    /// The payment of the `n`-th request: `request_fn(n)`, or [`Harness::request`].
+    pub fn request_for(&self, n: u64) -> PaymentRequest {
+        match &self.request_fn {
+            Some(f) => f(n),
+            None => self.request.clone(),
         }
     }
 
@@ -204,5 +240,7 @@ impl Harness {
     }
 }
 
+#[cfg(test)]
+mod status_only_tests;
 #[cfg(test)]
 mod tests;

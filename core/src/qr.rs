@@ -1,18 +1,19 @@
-//! QR codes of payment URIs, as SVG (the `qrcode` crate's SVG renderer).
+//! QR codes of payment URIs (`taler://pay/…`, `bitcoin:…`), as SVG (the `qrcode` crate's SVG
+//! renderer; feature `qr`).
 //!
 //! The SVG is rendered on demand from the intent's [`Action::Uri`] rather than stored in the
 //! intent: an intent stays small (it is kept with the order and may be serialized), and the
 //! picture is derived data.
 
-use polypay_core::{Action, Error, PaymentIntent, Result};
+use crate::{Action, Error, PaymentIntent, Result};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 
-/// The QR code of `text` (a `taler://pay/...` URI) as a standalone SVG document, at least
-/// 200 × 200 pixels, with a quiet zone.
+/// The QR code of `text` (a `taler://pay/...` or `bitcoin:...` URI) as a standalone SVG
+/// document, at least 200 × 200 pixels, with a quiet zone.
 ///
 /// ```
-/// let svg = polypay_taler::qr_svg("taler://pay/example.com/myorder/")?;
+/// let svg = polypay_core::qr_svg("bitcoin:bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu?amount=0.001")?;
 /// assert!(svg.contains("<svg") && svg.contains("</svg>"));
 /// # Ok::<(), polypay_core::Error>(())
 /// ```
@@ -27,8 +28,8 @@ pub fn qr_svg(text: &str) -> Result<String> {
         .build())
 }
 
-/// The QR code (SVG) of an intent's payment URI: what a shop shows next to the `taler://`
-/// link. Fails when the intent's action is not [`Action::Uri`].
+/// The QR code (SVG) of an intent's payment URI: what a shop shows next to the `taler://` or
+/// `bitcoin:` link. Fails when the intent's action is not [`Action::Uri`].
 pub fn intent_qr_svg(intent: &PaymentIntent) -> Result<String> {
     match &intent.action {
         Action::Uri { uri, .. } => qr_svg(uri),
