@@ -18,6 +18,14 @@ mod chainside;
 mod cli;
 #[cfg(all(feature = "axum", feature = "dummy"))]
 mod demo;
+#[cfg(all(
+    feature = "axum",
+    feature = "dummy",
+    feature = "bankform",
+    feature = "taler",
+    feature = "crypto"
+))]
+mod hygiene;
 mod library;
 mod support;
 #[cfg(feature = "taler")]
