@@ -17,6 +17,8 @@ mod browser_wallet;
 mod chainside;
 mod cli;
 #[cfg(all(feature = "axum", feature = "dummy"))]
+mod concurrency;
+#[cfg(all(feature = "axum", feature = "dummy"))]
 mod demo;
 #[cfg(all(
     feature = "axum",
