@@ -20,6 +20,8 @@ mod cli;
 mod concurrency;
 #[cfg(all(feature = "axum", feature = "dummy"))]
 mod demo;
+#[cfg(all(feature = "axum", feature = "taler", feature = "crypto"))]
+mod faults;
 #[cfg(all(
     feature = "axum",
     feature = "dummy",
