@@ -273,7 +273,7 @@ async fn taler_maps_http_faults() {
         let payment = taler(&base);
         let id = format!("F-{:?}", case.fault).replace(['(', ')'], "");
         payment
-            .request(&PaymentRequest::new(amount.clone()).with_transaction_id(&id))
+            .request(&PaymentRequest::new(amount).with_transaction_id(&id))
             .await
             .unwrap();
         sim.pay("admin", &id, None).unwrap();
@@ -313,7 +313,7 @@ async fn chainside_maps_http_faults() {
         let (base, proxy) = start_proxy(sim.base_url(), "POST", "payment-order", case.fault).await;
         let payment = chainside(&base);
         check("chainside request", &case, &proxy, async {
-            payment.request(&PaymentRequest::new(amount.clone())).await
+            payment.request(&PaymentRequest::new(amount)).await
         })
         .await;
     }

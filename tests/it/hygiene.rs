@@ -233,7 +233,7 @@ async fn exercise(payment: &Payment, t: &mut Transcript, kind: &str, forged: &[I
         &payment.backend().capabilities(),
     );
     let amount = Amount::parse("EUR:10.00").unwrap();
-    let request = PaymentRequest::new(amount.clone())
+    let request = PaymentRequest::new(amount)
         .with_order_id("H-1")
         .with_email("payer@example.org");
     let intent = payment.request(&request).await;
@@ -437,7 +437,7 @@ async fn taler_keeps_its_token_and_password() {
         let id = format!("T-{}-{}", auth.0, auth.1.len());
         let intent = payment
             .request(
-                &PaymentRequest::new(amount.clone())
+                &PaymentRequest::new(amount)
                     .with_order_id(&id)
                     .with_transaction_id(&id),
             )
@@ -501,7 +501,7 @@ async fn chainside_keeps_its_secret() {
         let backend = registry.build("chainside", &config).unwrap();
         let payment = Payment::new(backend).with_policy(policy());
         let amount = Amount::parse("EUR:10.00").unwrap();
-        let intent = payment.request(&PaymentRequest::new(amount.clone())).await;
+        let intent = payment.request(&PaymentRequest::new(amount)).await;
         t.add("chainside request", &intent);
         if let Ok(intent) = &intent {
             let uuid = intent.backend_data["uuid"].as_str().unwrap().to_owned();
@@ -527,7 +527,7 @@ async fn chainside_keeps_its_secret() {
             let q = StatusQuery::new(intent.transaction_id.clone())
                 .with_bank_data(intent.backend_data.clone());
             t.add("chainside status", &payment.status(&q).await);
-            let adj = Adjustment::new(intent.transaction_id.clone(), amount.clone())
+            let adj = Adjustment::new(intent.transaction_id.clone(), amount)
                 .with_bank_data(intent.backend_data.clone());
             t.add("chainside cancel", &payment.cancel(&adj).await);
         } else {
