@@ -19,7 +19,19 @@ mod bitcoin;
 mod chainside;
 mod cli;
 #[cfg(all(feature = "axum", feature = "dummy"))]
+mod concurrency;
+#[cfg(all(feature = "axum", feature = "dummy"))]
 mod demo;
+#[cfg(all(feature = "axum", feature = "taler", feature = "crypto"))]
+mod faults;
+#[cfg(all(
+    feature = "axum",
+    feature = "dummy",
+    feature = "bankform",
+    feature = "taler",
+    feature = "crypto"
+))]
+mod hygiene;
 mod library;
 mod support;
 #[cfg(feature = "taler")]
