@@ -39,6 +39,7 @@ fn unknown_backends_are_named() {
         .build("nope", &serde_json::Map::new())
         .err()
         .unwrap();
+    // The available kinds are listed, sorted.
     let text = err.to_string();
     assert!(
         text.contains("available: ") && text.contains("dummy"),
