@@ -20,7 +20,7 @@ fn config(algo: &str, test: &str, production: &str) -> serde_json::Value {
 
 static TARGET: LazyLock<FormTarget> = LazyLock::new(|| {
     let (t, p) = ("1122334455667788", "AABBCCDDEEFF0011");
-    let (bt, bp) = ("fuzz-never-seen-test-key", "fuzz-never-seen-production-key");
+    let (bt, bp) = ("FuzzNeverSeenTestKey", "FuzzNeverSeenProductionKey");
     FormTarget {
         known: vec![
             backend("systempayv2", config("sha1", t, p)),

@@ -49,6 +49,13 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Ok(Step::Http { request, state }) => {
                     check_request_url(&request.url);
+                    // The confirmation asks about exactly the order the hint named.
+                    let claimed = id.as_deref().unwrap_or_default();
+                    assert_eq!(
+                        request.url.path(),
+                        format!("/instances/shop/private/orders/{claimed}"),
+                        "the confirmation call is not about the claimed order"
+                    );
                     let exchange = polypay_core::Exchange {
                         state,
                         response: paid(id.as_deref().unwrap_or("O1")),
