@@ -26,5 +26,5 @@ for t in "${targets[@]}"; do
     echo "== $t (${seconds}s)"
     nice -n 19 cargo fuzz run --sanitizer none -O "$t" "generated/$t" "corpus/$t" -- \
         -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 \
-        2>&1 | tee "generated/logs/$t.log" | grep -E "^(#[0-9]+.*DONE|Done|stat::number_of_executed_units|stat::average_exec_per_sec)|ERROR|panicked" || true
+        2>&1 | tee "generated/logs/$t.log" | grep -E "^(#[0-9]+.*DONE|Done|stat::number_of_executed_units|stat::average_exec_per_sec)|^==[0-9]+== ERROR|panicked" || true
 done
