@@ -153,13 +153,19 @@ fn valid_instance(id: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b))
 }
 
-/// Whether `id` is a valid order id (characters `A-Za-z0-9.:_-`, 1 to 128 of them).
+/// Whether `id` is a valid order id (characters `A-Za-z0-9.:_-`, 1 to 128 of them, not only
+/// dots).
+///
+/// The id becomes a path segment of `private/orders/$ID`: `.` or `..` would be resolved away
+/// by the URL join and aim the call at `private/orders/` or `private/` instead — for `cancel`,
+/// a `DELETE` of the whole instance. Found by the fuzz target `taler_webhook`'s URL invariant.
 pub(crate) fn valid_order_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b".:_-".contains(&b))
+        && !id.bytes().all(|b| b == b'.')
 }
 
 /// Whether a URL's host is the loopback interface.
@@ -491,10 +497,10 @@ mod tests {
 
     #[test]
     fn order_ids() {
-        for ok in ["A", "2026.034-038ANBZCCZANE", "a:b_c"] {
+        for ok in ["A", "2026.034-038ANBZCCZANE", "a:b_c", "..a", ".-."] {
             assert!(valid_order_id(ok), "{ok}");
         }
-        for bad in ["", "a/b", "a b", "é", &"x".repeat(129)] {
+        for bad in ["", "a/b", "a b", "é", &"x".repeat(129), ".", "..", "..."] {
             assert!(!valid_order_id(bad), "{bad}");
         }
     }

@@ -169,6 +169,39 @@ fn foreign_or_broken_state_is_refused() {
     );
 }
 
+/// Regression (fuzz target `taler_webhook`): an order id of dots passed the id check, and the
+/// URL join resolved it away — `..` aimed a status at `private/` and a cancel `DELETE` at the
+/// whole instance. Such ids are refused before any call, whoever supplies them.
+#[test]
+fn dot_segment_order_ids_never_leave_the_order() {
+    let t = taler(json!({}));
+    let config = Exchange {
+        state: json!({"phase": "config"}),
+        response: config_body(),
+    };
+    for id in [".", "..", "..."] {
+        let q = StatusQuery::new(id);
+        assert!(t.status(&q, now().with_prior(&config)).is_err(), "{id}");
+        let adj = polypay_core::Adjustment::new(id, polypay_core::Amount::parse("EUR:1").unwrap());
+        assert!(t.cancel(&adj, now().with_prior(&config)).is_err(), "{id}");
+        assert!(t.refund(&adj, now().with_prior(&config)).is_err(), "{id}");
+        let hint = polypay_core::Incoming::post_form(format!("order_id={id}"));
+        assert!(
+            t.response(&hint, now().with_prior(&config)).is_err(),
+            "{id}"
+        );
+    }
+    // A dot inside an id is fine and stays one path segment.
+    let q = StatusQuery::new("2026.01-x..y");
+    let Step::Http { request, .. } = t.status(&q, now().with_prior(&config)).unwrap() else {
+        panic!("expected the status call")
+    };
+    assert_eq!(
+        request.url.as_str(),
+        "https://backend.example.com/private/orders/2026.01-x..y"
+    );
+}
+
 #[test]
 fn description_marks_secrets_and_defaults() {
     use polypay_core::{BackendFactory, ParamKind, Scope};

@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Writes the hand-picked seed corpora of the fuzz targets (fuzz/corpus/<target>/).
+
+Each seed is a real protocol example: the eopayment vectors of backends/bankform/testdata, the
+published Sips 2.0 return, returns signed the way each bank signs them (with the test keys of
+the backends' own tests), GNU Taler merchant-backend answers in the shapes of
+backends/taler's tests, plugin wire v1 messages. Run it from anywhere; it rewrites the seeds.
+Needs python3 and the openssl command (Paybox's RSA-SHA1 signature).
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TESTDATA = os.path.join(ROOT, "backends", "bankform", "testdata")
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def slug(name):
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+# --- bank forms: the eopayment vectors ------------------------------------------------------
+vectors = json.load(open(os.path.join(TESTDATA, "eopayment_vectors.json")))
+target_of = {
+    "systempayv2": "bankform_systempay",
+    "payzen": "bankform_systempay",
+    "sips2": "bankform_sips2",
+    "ogone": "bankform_ogone",
+    "tipi": "bankform_tipi",
+}
+for v in vectors["responses"]:
+    write(target_of[v["kind"]], slug(v["name"]), v["query"])
+
+# The published Sips 2.0 return (eopayment tests/test_sips2.py), as posted.
+SIPS_RETURN = (
+    "Data=captureDay%3D0%7CcaptureMode%3DAUTHOR_CAPTURE%7CcurrencyCode%3D978%7CmerchantId%3D"
+    "002001000000001%7CorderChannel%3DINTERNET%7CresponseCode%3D00%7CtransactionDateTime%3D"
+    "2016-02-01T17%3A44%3A20%2B01%3A00%7CtransactionReference%3D668930%7CkeyVersion%3D1%7C"
+    "acquirerResponseCode%3D00%7Camount%3D1200%7CauthorisationId%3D12345%7CcardCSCResultCode"
+    "%3D4E%7CpanExpiryDate%3D201605%7CpaymentMeanBrand%3DMASTERCARD%7CpaymentMeanType%3DCARD"
+    "%7CcustomerIpAddress%3D82.244.203.243%7CmaskedPan%3D5100%23%23%23%23%23%23%23%23%23%23"
+    "%23%2300%7CorderId%3Dd4903de7027f4d56ac01634fd7ab9526%7CholderAuthentRelegation%3DN%7C"
+    "holderAuthentStatus%3D3D_ERROR%7CtransactionOrigin%3DINTERNET%7CpaymentPattern%3DONE_SHOT"
+    "&Seal=6ca3247765a19b45d25ad54ef4076483e7d55583166bd5ac9c64357aac097602"
+    "&InterfaceVersion=HP_2.0&Encode="
+)
+write("bankform_sips2", "published_return", SIPS_RETURN)
+# An HMAC-SHA-256 sealed return (SealAlgorithm named in the return).
+SIPS_KEY = b"002001000000001_KEY1"
+data = ("captureDay=0|captureMode=AUTHOR_CAPTURE|currencyCode=978|merchantId=002001000000001|"
+        "responseCode=00|transactionDateTime=2024-05-01T12:00:00+02:00|transactionReference=abc123|"
+        "keyVersion=1|amount=1000|authorisationId=4242")
+seal = hmac.new(SIPS_KEY, data.encode(), hashlib.sha256).hexdigest()
+write("bankform_sips2", "hmac_return", urllib.parse.urlencode(
+    {"Data": data, "Seal": seal, "InterfaceVersion": "HP_2.3", "SealAlgorithm": "HMAC-SHA-256"}))
+# Office server answers (JSON, sealed with HMAC-SHA-256 over the sorted values).
+def office(answer):
+    keys = sorted(k for k in answer if k not in ("keyVersion", "sealAlgorithm", "seal"))
+    text = "".join(answer[k] if isinstance(answer[k], str) else json.dumps(answer[k]) for k in keys)
+    answer = dict(answer)
+    answer["seal"] = hmac.new(SIPS_KEY, text.encode(), hashlib.sha256).hexdigest()
+    return json.dumps(answer, separators=(",", ":"))
+write("bankform_sips2", "office_validate_ok",
+      "200\n" + office({"responseCode": "00", "operationDateTime": "2020-01-01T12:00:00+01:00"}))
+write("bankform_sips2", "office_status",
+      "200\n" + office({"responseCode": "00", "transactionStatus": "TO_VALIDATE", "amount": 1200,
+                        "currencyCode": "978"}))
+write("bankform_sips2", "office_refused", '200\n{"responseCode":"24"}')
+
+# --- Paybox: returns signed with the test key, Paybox Direct answers -------------------------
+PAYBOX_RETURN = ("montant=4242&reference=1234!20160216&code_autorisation=XXXXXX&erreur=00000"
+                 "&numero_appel=30310733&numero_transaction=13957441&date_transaction=20200101"
+                 "&heure_transaction=01:01:01")
+def paybox_sign(query):
+    sig = subprocess.run(
+        ["openssl", "dgst", "-sha1", "-sign", os.path.join(TESTDATA, "paybox_test_key.pem")],
+        input=query.encode(), capture_output=True, check=True).stdout
+    return query + "&signature=" + urllib.parse.quote(base64.b64encode(sig), safe="")
+write("bankform_paybox", "signed_paid", paybox_sign(PAYBOX_RETURN))
+write("bankform_paybox", "signed_refused", paybox_sign(PAYBOX_RETURN.replace("erreur=00000", "erreur=00105")))
+write("bankform_paybox", "unsigned", "montant=4242&reference=1234%2120160216&code_autorisation=A"
+      "&erreur=00000&date_transaction=20200101&heure_transaction=01%3A01%3A01")
+write("bankform_paybox", "direct_ok", "200\n".encode() + (
+    "NUMTRANS=0013989865&NUMAPPEL=0030378572&NUMQUESTION=0013989862&SITE=1999888&RANG=32"
+    "&AUTORISATION=XXXXXX&CODEREPONSE=00000&COMMENTAIRE=Demande trait\u00e9e avec succ\u00e8s"
+    "&REFABONNE=&PORTEUR=").encode("latin-1"))
+write("bankform_paybox", "direct_not_found",
+      "200\nCODEREPONSE=00015&COMMENTAIRE=PAYBOX : Transaction non trouv%E9e")
+
+# --- dummy: returns signed with the target's secret (HMAC-SHA-256 over the sorted fields) ----
+def dummy_sign(pairs, secret=b"fuzz-dummy-secret"):
+    canonical = "&".join(f"{k}={v}" for k, v in sorted(pairs))
+    sig = hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
+    return urllib.parse.urlencode(pairs + [("sig", sig)])
+write("dummy_response", "paid", dummy_sign([
+    ("transaction_id", "t1"), ("amount", "10.00"), ("currency", "EUR"), ("result", "paid"),
+    ("ok", "1"), ("signed", "1"), ("test", "1"), ("date", "2024-05-01T10:00:00Z")]))
+write("dummy_response", "refunded", dummy_sign([
+    ("transaction_id", "t2"), ("amount", "10.00"), ("refunded_amount", "4.50"),
+    ("result", "refunded"), ("signed", "1")]))
+write("dummy_response", "denied", dummy_sign([
+    ("transaction_id", "t3"), ("amount", "1.00"), ("result", "denied"), ("reason", "card refused"),
+    ("capture_deadline", "2024-05-08T10:00:00Z")]))
+write("dummy_response", "forged", "transaction_id=t1&amount=10.00&result=paid&ok=1&signed=1")
+
+# --- GNU Taler merchant backend replies (first byte: the operation) --------------------------
+CONFIG = json.dumps({"version": "20:0:8", "name": "taler-merchant", "currency": "EUR"})
+def order(status, **extra):
+    o = {"order_status": status}
+    o.update(extra)
+    return json.dumps(o)
+PAID = order("paid", refunded=False, refund_pending=False, wired=False, deposit_total="EUR:4.99",
+             exchange_code=0, exchange_http_status=0, refund_amount="EUR:0",
+             last_payment={"t_s": 1800000000},
+             contract_terms={"order_id": "O1", "amount": "EUR:5", "summary": "x",
+                             "pay_deadline": {"t_s": 1800000000}},
+             wire_details=[], wire_reports=[], refund_details=[],
+             order_status_url="https://backend.example.com/instances/shop/orders/O1")
+REFUNDED = PAID.replace('"refunded": false', '"refunded": true').replace(
+    '"refund_amount": "EUR:0"', '"refund_amount": "EUR:1.50"')
+UNPAID = order("unpaid", taler_pay_uri="taler://pay/backend.example.com/instances/shop/O1/?c=TOK",
+               order_status_url="https://backend.example.com/instances/shop/orders/O1?token=TOK",
+               creation_time={"t_s": 1700000000}, summary="x", total_amount="EUR:5")
+CLAIMED = order("claimed", contract_terms={"order_id": "O1", "amount": "EUR:5",
+                                           "pay_deadline": {"t_s": 1700000000}},
+                order_status_url="https://backend.example.com/instances/shop/orders/O1")
+UNKNOWN = '404\n{"code": 2005, "hint": "MERCHANT_GENERIC_ORDER_UNKNOWN"}'
+SEP = "\n--\n"
+taler = {
+    "status_paid": "0" + PAID,
+    "status_refunded": "0" + REFUNDED,
+    "status_unpaid": "1" + UNPAID,
+    "status_claimed": "0" + CLAIMED,
+    "status_unknown": "1" + UNKNOWN,
+    "request_created": "2" + '200\n{"order_id": "O1", "token": "TOK"}',
+    "request_conflict": "3" + '409\n{"code": 2000, "hint": "order exists"}',
+    "refund": "4" + PAID + SEP + '200\n{"taler_refund_uri": "taler://refund/backend.example.com/instances/shop/O1/", "h_contract": "ABC"}',
+    "refund_forbidden": "4" + PAID + SEP + '403\n{"code": 2532, "hint": "refunds not allowed"}',
+    "cancel": "5" + "204\n",
+    "cancel_claimed": "5" + '409\n{"code": 2170, "hint": "claimed"}',
+    "webhook_confirm": "6" + PAID,
+    "config_then_status": "8" + CONFIG + SEP + PAID,
+    "config_old": "8" + json.dumps({"version": "3:0:0", "name": "taler-merchant"}),
+    "token_then_status": "9" + '200\n{"access_token": "secret-token:abc", "scope": "write", "expiration": {"t_s": 1900000000}, "refreshable": false}' + SEP + PAID,
+    "token_expired": "9" + "401\n" + SEP + PAID,
+}
+for name, data in taler.items():
+    write("taler_reply", name, data)
+
+write("taler_webhook", "fulfillment_get", "order_id=O1")
+write("taler_webhook", "webhook_json", json.dumps({"event_type": "order_paid", "order_id": "O1"}))
+write("taler_webhook", "webhook_form", "order_id=O1&event_type=order_paid")
+write("taler_webhook", "split_query_body", "session_id=S1\norder_id=O1")
+
+# --- amounts ---------------------------------------------------------------------------------
+for i, a in enumerate(["EUR:10.00", "10.50 EUR", "EUR 10.5", "KUDOS:1.23456789", "BTC:0.00000001",
+                       "JPY:100", "4503599627370496.00 EUR", "\x04EUR:0.01", "\x0cKUDOS:7",
+                       "eur:0", "USD:1.000"]):
+    write("amount", f"amount_{i}", a)
+
+# --- configuration files ---------------------------------------------------------------------
+write("config_toml", "dummy", '[backends.test]\nkind = "dummy"\n'
+      'normal_return_url = "https://shop.example/return"\nsecret = "change me"\n')
+write("config_toml", "several", '''production = false
+
+[http]
+timeout_seconds = 30
+allow_http = false
+
+[backends.cards]
+kind = "systempayv2"
+vads_site_id = "12345678"
+secret_test = { env = "SYSTEMPAY_SECRET_TEST" }
+normal_return_url = "https://shop.example/return"
+signature_algo = "hmac_sha256"
+
+[backends.sips]
+kind = "sips2"
+normal_return_url = "https://shop.example/return"
+
+[backends.town]
+kind = "tipi"
+numcli = "123456"
+saisie = "T"
+
+[backends.gnu]
+kind = "taler"
+base_url = "https://backend.example.com/"
+token = "secret-token:sandbox"
+''')
+write("config_toml", "paybox_ogone", '''[backends.pb]
+kind = "paybox"
+site = "1999888"
+rang = "32"
+identifiant = "107904482"
+shared_secret = "0123456789ABCDEF"
+normal_return_url = "https://shop.example/return"
+
+[backends.og]
+kind = "ogone"
+environment = "TEST"
+pspid = "polypay"
+sha_in = "in"
+sha_out = "out"
+normal_return_url = "https://shop.example/return"
+''')
+
+# --- plugin wire v1, host -> plugin ----------------------------------------------------------
+NOW = "2024-05-01T10:00:00Z"
+ENTROPY = "07" * 32
+def call(instance, operation, inp, prior=None):
+    m = {"message": "call", "instance": instance, "operation": operation, "input": inp,
+         "now": NOW, "entropy": ENTROPY}
+    if prior is not None:
+        m["prior"] = prior
+    return json.dumps(m)
+wire = {
+    "describe": json.dumps({"message": "describe"}),
+    "open": json.dumps({"message": "open", "kind": "dummy",
+                        "config": {"normal_return_url": "https://shop.example/r"}}),
+    "close": json.dumps({"message": "close", "instance": 1}),
+    "call_request": call(1, "request", {"amount": "EUR:10.00", "order_id": "o1"}),
+    "call_response": call(1, "response", {"method": "GET", "query": dummy_sign([
+        ("transaction_id", "t1"), ("amount", "10.00"), ("result", "paid"), ("signed", "1")])}),
+    "call_response_systempay": call(2, "response", {"method": "GET", "query": vectors["responses"][0]["query"]}),
+    "call_status": call(1, "status", {"transaction_id": "t1"}),
+    "call_refund": call(1, "refund", {"transaction_id": "t1", "amount": "EUR:1.00"}),
+    "call_sips_status_prior": call(3, "status", {"transaction_id": "668930"}, {
+        "state": {"op": "status"}, "response": {"status": 200, "headers": [],
+        "body": {"text": '{"responseCode":"00"}'}}}),
+    "call_guess": json.dumps({"message": "call", "instance": 2, "operation": "guess",
+                              "input": {"method": "POST", "body": list(b"vads_trans_id=1")}}),
+    "call_base64_body": call(1, "response", {"method": "POST", "body": [0, 255]}, {
+        "state": None, "response": {"status": 500, "body": {"base64": "/wA="}}}),
+}
+for name, data in wire.items():
+    write("plugin_wire_request", name, data)
+
+# --- plugin wire v1, plugin -> host (first byte: which message gets this reply) --------------
+replies = {
+    "describe": "0" + json.dumps({"ok": {"name": "p", "version": "1", "api_version": "0.1.0",
+        "panic_strategy": "unwind", "backends": [{"kind": "manual", "caption": "Manual",
+        "config_schema": {"type": "object", "properties": {"iban": {"type": "string"}},
+                          "required": ["iban"]},
+        "transaction_schema": {"type": "object"},
+        "capabilities": {"operations": ["request", "response"]}}]}}),
+    "describe_abort": "0" + json.dumps({"ok": {"name": "p", "version": "1", "api_version": "0",
+        "panic_strategy": "abort", "backends": []}}),
+    "open": "1" + json.dumps({"ok": {"instance": 7, "capabilities": {"operations": ["request"]}}}),
+    "open_config_error": "1" + json.dumps({"error": {"kind": "config", "message": "bad",
+        "details": {"fields": [{"field": "iban", "message": "required"}]}}}),
+    "response_done": "2" + json.dumps({"ok": {"done": {"status": "paid", "verified": True,
+        "transaction_id": "t1", "amount": "10.00", "currency": "EUR"}}}),
+    "response_unverified_paid": "2" + json.dumps({"ok": {"done": {"status": "paid", "verified": False}}}),
+    "status_http": "3" + json.dumps({"ok": {"http": {"request": {"method": "GET",
+        "url": "https://bank.example/status", "headers": [{"name": "A", "value": "b", "sensitive": True}],
+        "body": {"text": ""}, "extra_timeout_ms": 1000, "idempotent": True}, "state": {"n": 1}}}}),
+    "refund_provider_error": "4" + json.dumps({"error": {"kind": "provider", "message": "down",
+        "details": {"status": 502, "code": "E1", "text": "down"}}}),
+    "cancel_unsupported": "5" + json.dumps({"error": {"kind": "unsupported", "message": "no",
+        "details": {"backend": "p", "operation": "cancel"}}}),
+    "validate_integrity": "6" + json.dumps({"error": {"kind": "integrity", "message": "x",
+        "details": {"field": "amount", "expected": "1", "found": "2"}}}),
+    "request_form": "7" + json.dumps({"ok": {"done": {"transaction_id": "t1", "action": {"form": {
+        "url": "https://bank.example/pay", "method": "POST", "fields": [["a", "1"]]}}}}}),
+    "guess": "8" + json.dumps({"ok": "t1"}),
+}
+for name, data in replies.items():
+    write("plugin_wire_reply", name, data)
