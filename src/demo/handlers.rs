@@ -11,8 +11,8 @@ use super::store::Applied;
 use super::{Shop, pages};
 use crate::axum::{Acknowledge, ActionResponse, IncomingRequest};
 use crate::{
-    Action, Adjustment, Amount, Currency, Incoming, Operation, PaymentRequest, PaymentResponse,
-    Timestamp,
+    Action, Adjustment, Amount, Currency, Description, Incoming, Operation, PaymentRequest,
+    PaymentResponse, Scope, Timestamp,
 };
 
 /// What the shop sells.
@@ -86,6 +86,12 @@ pub(super) async fn buy(State(shop): State<Arc<Shop>>, Form(buy): Form<Buy>) -> 
     if !buy.email.trim().is_empty() {
         req = req.with_email(buy.email.trim());
     }
+    // A self-custodial Bitcoin instance derives one address per payment at the index the
+    // shop passes: the order number is the shop's sequence (the demo's orders live in memory,
+    // so a restarted demo hands the same addresses out again; a real shop persists it).
+    if takes_address_index(&inst.description) {
+        req = req.with_extra("address_index", id.to_string());
+    }
     match inst.payment.request(&req).await {
         Ok(intent) => {
             shop.orders.started(id, &intent, now);
@@ -100,6 +106,15 @@ pub(super) async fn buy(State(shop): State<Arc<Shop>>, Form(buy): Form<Buy>) -> 
             bad_request("The payment could not start", e)
         }
     }
+}
+
+/// Whether the backend asks for a per-payment `address_index` (the `bitcoin` kind).
+fn takes_address_index(description: &Description) -> bool {
+    description.kind == "bitcoin"
+        || description
+            .parameters
+            .iter()
+            .any(|p| p.name == "address_index" && p.scope == Scope::Transaction)
 }
 
 /// Finds the order a response belongs to: by the reference it reports (after verification,

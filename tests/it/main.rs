@@ -3,6 +3,8 @@
 
 #[cfg(feature = "bankform")]
 mod bankform;
+#[cfg(feature = "crypto")]
+mod bitcoin;
 #[cfg(all(feature = "axum", feature = "dummy"))]
 mod browser;
 #[cfg(all(feature = "axum", feature = "dummy", feature = "bankform"))]
@@ -13,8 +15,6 @@ mod browser_config;
 mod browser_shop;
 #[cfg(all(feature = "axum", feature = "dummy", feature = "taler"))]
 mod browser_wallet;
-#[cfg(feature = "crypto")]
-mod bitcoin;
 #[cfg(feature = "crypto")]
 mod chainside;
 mod cli;
