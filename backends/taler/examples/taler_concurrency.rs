@@ -5,10 +5,17 @@
 //!
 //! ```text
 //! cargo run --release -p polypay-taler --example taler_concurrency -- 10000
+//! cargo run --release -p polypay-taler --example taler_concurrency -- 10000 http1
 //! ```
 //!
-//! The simulator runs in a child process (this program with the argument `serve`): each
-//! side then holds N connections, which fits the per-process file limit.
+//! By default the executor speaks HTTP/2 to the simulator (h2c with prior knowledge, as
+//! `[http] http2_prior_knowledge = true` configures): the long polls share a connection per
+//! 100 of them (`Policy::streams_per_connection`, the simulator allowing 100 streams per
+//! connection like common servers). With `http1`, each pending long poll holds its own
+//! HTTP/1.1 connection, for comparison.
+//!
+//! The simulator runs in a child process (this program with the argument `serve`), so the
+//! memory figures of the two sides are measured apart.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -38,7 +45,12 @@ fn main() -> Result<(), Failure> {
         Some(a) => a.parse()?,
         None => 10_000,
     };
-    runtime.block_on(run(n))
+    let http2 = match args.get(2).map(String::as_str) {
+        None | Some("http2") => true,
+        Some("http1") => false,
+        Some(other) => return Err(format!("unknown protocol {other:?}: http1 or http2").into()),
+    };
+    runtime.block_on(run(n, http2))
 }
 
 /// The child: a simulator until standard input closes.
@@ -65,7 +77,7 @@ fn rss_mib(pid: &str, field: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-async fn run(n: usize) -> Result<(), Failure> {
+async fn run(n: usize, http2: bool) -> Result<(), Failure> {
     let mut child = Command::new(std::env::current_exe()?)
         .arg("serve")
         .stdin(Stdio::piped())
@@ -83,7 +95,8 @@ async fn run(n: usize) -> Result<(), Failure> {
     let policy = Policy::default()
         .allow_http(true)
         .timeout(Duration::from_secs(60))
-        .connect_timeout(Duration::from_secs(30));
+        .connect_timeout(Duration::from_secs(30))
+        .http2_prior_knowledge(http2);
     let executor = Arc::new(ReqwestExecutor::new());
     let payment = Payment::new(Arc::new(Taler::new(config)?))
         .with_executor(executor.clone())
@@ -166,6 +179,12 @@ async fn run(n: usize) -> Result<(), Failure> {
     drop(child.stdin.take());
     let _ = child.wait();
 
+    let protocol = if http2 {
+        "HTTP/2 (h2c, 100 streams per connection)"
+    } else {
+        "HTTP/1.1"
+    };
+    println!("protocol: {protocol}");
     println!("orders: {n}, verified paid with the right amount: {paid}");
     println!(
         "created and long-polling: {:.2} s ({:.0} orders/s)",

@@ -11,6 +11,12 @@
 //! | `refund` | reads the refunded total, then `POST private/orders/$ID/refund` with the new total |
 //! | `cancel` | `DELETE private/orders/$ID` (refused by the backend once claimed or paid) |
 //!
+//! Beyond the `Backend` trait, [`Taler`] offers GNU Taler's own operations as sans-IO steps
+//! (run them with a `Payment`'s executor through `Payment::run_steps`): [`Taler::forget`]
+//! (erase forgettable contract fields), [`Taler::add_webhook`], [`Taler::webhooks`],
+//! [`Taler::webhook`] and [`Taler::delete_webhook`] (with [`Taler::polypay_webhook`], the
+//! webhook `response` expects), and [`Taler::orders`] (filtered listings).
+//!
 //! Every operation first checks the backend's `GET /config` once (see [`MIN_PROTOCOL`] and
 //! [`MAX_PROTOCOL`]), and with a `password` configuration obtains a login token. Answers of the
 //! private API come over an authenticated channel (HTTPS and the instance's token), so they
@@ -48,9 +54,11 @@
 #![forbid(unsafe_code)]
 
 mod amount;
+mod api;
 mod config;
 mod errors;
 mod flow;
+mod listing;
 mod ops;
 mod qr;
 #[cfg(feature = "simulator")]
@@ -60,6 +68,7 @@ mod tests;
 mod transaction;
 mod uri;
 mod version;
+mod webhook;
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -71,10 +80,12 @@ use url::Url;
 
 pub use config::TalerConfig;
 pub use errors::error_name;
+pub use listing::{OrderFilter, OrderSummary};
 pub use qr::{intent_qr_svg, qr_svg};
 pub use transaction::{Products, TalerTransaction};
 pub use uri::TalerUri;
 pub use version::{LOGIN_TOKENS_SINCE, MAX_PROTOCOL, MIN_PROTOCOL};
+pub use webhook::{Webhook, WebhookEvent, WebhookSummary};
 
 use config::Settings;
 use flow::LoginToken;

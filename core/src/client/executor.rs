@@ -1,27 +1,28 @@
 //! The reqwest (rustls) HTTP executor: one exchange under a [`Policy`].
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use super::lanes::{Lanes, PoolKey};
 use super::redact::{self, TracedHeaders, TracedResponseHeaders, TracedUrl};
 use super::{BoxFuture, HttpExecutor, Policy};
 use crate::{Error, Header, HttpRequest, HttpResponse, Method, Result};
 
-/// Clients one executor keeps (one per connect timeout in use; a client is a connection pool).
-const MAX_CLIENTS: usize = 4;
-
 /// Most body bytes reserved up front on the strength of a `Content-Length`.
 const PREALLOCATE_MAX: usize = 64 * 1024;
-
-const USER_AGENT: &str = concat!("polypay/", env!("CARGO_PKG_VERSION"));
 
 /// Performs requests with reqwest over rustls (WebPKI roots): HTTPS only unless the policy
 /// allows plain HTTP, no redirect followed (a 3xx goes back to the backend), the policy's
 /// connect and total timeouts, and its response size limit checked both on `Content-Length`
 /// and while the body streams in. Retries are the facade's job ([`crate::Payment`]), so
 /// reqwest's own are off.
+///
+/// HTTP/2 is used when a TLS server offers it (ALPN), and with plain-HTTP servers when the
+/// policy says they speak it ([`Policy::http2_prior_knowledge`]); one connection then carries
+/// many requests, up to [`Policy::streams_per_connection`], beyond which the executor opens
+/// another connection rather than queue requests behind, say, a crowd of long polls.
 ///
 /// Clones share their connection pools: build one executor and share it between
 /// [`crate::Payment`]s with [`crate::Payment::with_executor`]. Pooled connections belong to
@@ -39,36 +40,13 @@ const USER_AGENT: &str = concat!("polypay/", env!("CARGO_PKG_VERSION"));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ReqwestExecutor {
-    clients: Arc<Mutex<Vec<(Duration, reqwest::Client)>>>,
+    lanes: Arc<Lanes>,
 }
 
 impl ReqwestExecutor {
-    /// A new executor; its clients are built on first use, one per connect timeout, and reused.
+    /// A new executor; its clients are built on first use and reused.
     pub fn new() -> ReqwestExecutor {
         ReqwestExecutor::default()
-    }
-
-    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client> {
-        // The cache stays consistent whatever panicked while it was locked, so poisoning is
-        // harmless here.
-        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, client)) = clients.iter().find(|(t, _)| *t == connect_timeout) {
-            return Ok(client.clone());
-        }
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .referer(false)
-            .connect_timeout(connect_timeout)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| transport(format!("cannot set up the HTTP client: {e}"), false))?;
-        if clients.len() >= MAX_CLIENTS {
-            clients.remove(0);
-        }
-        clients.push((connect_timeout, client.clone()));
-        Ok(client)
     }
 }
 
@@ -81,7 +59,12 @@ impl HttpExecutor for ReqwestExecutor {
         Box::pin(async move {
             check_scheme(&request.url, policy)?;
             let headers = header_map(&request.headers)?;
-            let client = self.client(policy.connect_timeout)?;
+            let key = PoolKey {
+                connect_timeout: policy.connect_timeout,
+                h2c: policy.http2_prior_knowledge && request.url.scheme() == "http",
+            };
+            // Held until the answer is read: the lane counts this request in flight.
+            let ticket = self.lanes.acquire(key, policy.streams_per_connection)?;
             let host = redact::host_of(&request.url);
             let total = policy.total_timeout(request.extra_timeout);
             tracing::debug!(
@@ -95,7 +78,13 @@ impl HttpExecutor for ReqwestExecutor {
             let started = Instant::now();
             // The whole exchange, body included, runs under one deadline: a server that
             // trickles bytes cannot hold an operation longer than the policy allows.
-            let exchange = exchange(&client, request, headers, policy.max_body_bytes, &host);
+            let exchange = exchange(
+                &ticket.client,
+                request,
+                headers,
+                policy.max_body_bytes,
+                &host,
+            );
             let result = match tokio::time::timeout(total, exchange).await {
                 Ok(result) => result,
                 Err(_) => Err(transport(
