@@ -63,8 +63,11 @@ impl HttpExecutor for ReqwestExecutor {
                 connect_timeout: policy.connect_timeout,
                 h2c: policy.http2_prior_knowledge && request.url.scheme() == "http",
             };
+            let origin = request.url.origin().ascii_serialization();
             // Held until the answer is read: the lane counts this request in flight.
-            let ticket = self.lanes.acquire(key, policy.streams_per_connection)?;
+            let ticket = self
+                .lanes
+                .acquire(key, policy.streams_per_connection, &origin)?;
             let host = redact::host_of(&request.url);
             let total = policy.total_timeout(request.extra_timeout);
             tracing::debug!(
@@ -86,7 +89,11 @@ impl HttpExecutor for ReqwestExecutor {
                 &host,
             );
             let result = match tokio::time::timeout(total, exchange).await {
-                Ok(result) => result,
+                Ok(Ok((response, http2))) => {
+                    self.lanes.learn(&origin, http2);
+                    Ok(response)
+                }
+                Ok(Err(e)) => Err(e),
                 Err(_) => Err(transport(
                     format!("no complete answer from {host} within {total:?}"),
                     true,
@@ -113,14 +120,15 @@ impl HttpExecutor for ReqwestExecutor {
     }
 }
 
-/// Sends the request and reads the answer, at most `limit` body bytes.
+/// Sends the request and reads the answer, at most `limit` body bytes; also tells whether it
+/// came over HTTP/2.
 async fn exchange(
     client: &reqwest::Client,
     request: HttpRequest,
     headers: HeaderMap,
     limit: usize,
     host: &str,
-) -> Result<HttpResponse> {
+) -> Result<(HttpResponse, bool)> {
     let method = match request.method {
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,
@@ -131,11 +139,21 @@ async fn exchange(
     // Methods that carry a body always send one (`Content-Length: 0` when empty): some
     // servers refuse a body-less POST with 411.
     let sends_body = matches!(request.method, Method::Post | Method::Put | Method::Patch);
-    let mut builder = client.request(method, request.url).headers(headers);
-    if sends_body || !request.body.is_empty() {
-        builder = builder.body(request.body);
+    let HttpRequest {
+        url,
+        body,
+        headers: ours,
+        ..
+    } = request;
+    // Already converted: not kept alive (with a bearer token in it) while the answer is
+    // awaited, which may be a long poll.
+    drop(ours);
+    let mut builder = client.request(method, url).headers(headers);
+    if sends_body || !body.is_empty() {
+        builder = builder.body(body);
     }
     let mut resp = builder.send().await.map_err(|e| classify(&e, host))?;
+    let http2 = resp.version() == reqwest::Version::HTTP_2;
     let status = resp.status().as_u16();
     let announced = resp.content_length();
     if let Some(len) = announced
@@ -170,11 +188,14 @@ async fn exchange(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-    })
+    Ok((
+        HttpResponse {
+            status,
+            headers,
+            body,
+        },
+        http2,
+    ))
 }
 
 fn check_scheme(url: &url::Url, policy: &Policy) -> Result<()> {

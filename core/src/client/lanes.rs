@@ -10,9 +10,16 @@
 //! hence another connection (what Go's HTTP/2 transport does by default, RFC 9113 section 9.1
 //! only discouraging it). Over HTTP/1.1 a lane simply owns up to that many connections.
 //!
+//! Only servers known to speak HTTP/2 get lanes: those reached with prior knowledge (h2c),
+//! and those whose answers came over HTTP/2 (negotiated by ALPN; the executor tells the lanes
+//! after each answer). Requests to HTTP/1.1 servers all go to the first lane, whatever its
+//! load: each of their connections carries one request anyway, and spreading them over lanes
+//! would only strand idle connections in several pools.
+//!
 //! A lane whose requests all finished is dropped (with its idle connections) once an earlier
 //! lane has room again, so the lanes follow the load.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -21,6 +28,10 @@ use crate::{Error, Result};
 
 /// Pools one executor keeps (one per connect timeout and protocol choice in use).
 const MAX_POOLS: usize = 4;
+
+/// Origins remembered as speaking HTTP/2 (a handful of backends in practice; the memory is
+/// forgotten past this, and relearnt from the next answers).
+const MAX_ORIGINS: usize = 256;
 
 const USER_AGENT: &str = concat!("polypay/", env!("CARGO_PKG_VERSION"));
 
@@ -54,6 +65,8 @@ struct Pool {
 #[derive(Debug, Default)]
 pub(super) struct Lanes {
     pools: Mutex<Vec<Pool>>,
+    /// Origins (`scheme://host:port`) whose last answer came over HTTP/2.
+    multiplexing: Mutex<HashSet<String>>,
 }
 
 /// A place in a lane: the client to send with; the place is given back when dropped.
@@ -70,10 +83,41 @@ impl Drop for Ticket {
 }
 
 impl Lanes {
-    /// A place in the first lane of `key` with fewer than `per_lane` requests in flight,
-    /// opening a lane when every one is full.
-    pub(super) fn acquire(&self, key: PoolKey, per_lane: usize) -> Result<Ticket> {
-        let per_lane = per_lane.max(1);
+    /// Records which protocol `origin` answered with.
+    pub(super) fn learn(&self, origin: &str, http2: bool) {
+        let mut known = self
+            .multiplexing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !http2 {
+            known.remove(origin);
+        } else if !known.contains(origin) {
+            if known.len() >= MAX_ORIGINS {
+                known.clear();
+            }
+            known.insert(origin.to_owned());
+        }
+    }
+
+    /// Whether requests to `origin` with `key` share connections (HTTP/2).
+    fn multiplexed(&self, key: PoolKey, origin: &str) -> bool {
+        key.h2c
+            || self
+                .multiplexing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(origin)
+    }
+
+    /// A place for a request to `origin`: over HTTP/2, in the first lane of `key` with fewer
+    /// than `per_lane` requests in flight, opening a lane when every one is full; over
+    /// HTTP/1.1 (or not known to be HTTP/2), in the first lane.
+    pub(super) fn acquire(&self, key: PoolKey, per_lane: usize, origin: &str) -> Result<Ticket> {
+        let per_lane = if self.multiplexed(key, origin) {
+            per_lane.max(1)
+        } else {
+            usize::MAX
+        };
         // The pools stay consistent whatever panicked while they were locked (every change
         // is a single push or pop), so poisoning is harmless here.
         let mut pools = self.pools.lock().unwrap_or_else(PoisonError::into_inner);
@@ -160,26 +204,28 @@ mod tests {
         connect_timeout: Duration::from_secs(1),
         h2c: false,
     };
+    const H2: &str = "https://h2.example";
 
     #[test]
     fn lanes_open_when_full_and_close_when_idle() {
         let lanes = Lanes::default();
-        let first: Vec<Ticket> = (0..3).map(|_| lanes.acquire(KEY, 3).unwrap()).collect();
+        lanes.learn(H2, true);
+        let first: Vec<Ticket> = (0..3).map(|_| lanes.acquire(KEY, 3, H2).unwrap()).collect();
         assert_eq!(lanes.lanes(KEY), 1);
-        let fourth = lanes.acquire(KEY, 3).unwrap();
+        let fourth = lanes.acquire(KEY, 3, H2).unwrap();
         assert_eq!(lanes.lanes(KEY), 2, "a full lane opens another");
         assert_eq!(fourth.in_flight.load(Ordering::Acquire), 1);
         // Other keys have their own lanes.
         let h2c = PoolKey { h2c: true, ..KEY };
-        let _other = lanes.acquire(h2c, 3).unwrap();
+        let _other = lanes.acquire(h2c, 3, "http://local").unwrap();
         assert_eq!((lanes.lanes(KEY), lanes.lanes(h2c)), (2, 1));
         drop(fourth);
         // The second lane is idle but the first is still full: it stays.
-        let again = lanes.acquire(KEY, 3).unwrap();
+        let again = lanes.acquire(KEY, 3, H2).unwrap();
         assert_eq!(lanes.lanes(KEY), 2);
         drop(again);
         drop(first);
-        let _one = lanes.acquire(KEY, 3).unwrap();
+        let _one = lanes.acquire(KEY, 3, H2).unwrap();
         assert_eq!(
             lanes.lanes(KEY),
             1,
@@ -190,10 +236,34 @@ mod tests {
             connect_timeout: Duration::from_secs(2),
             h2c: false,
         };
-        let a = lanes.acquire(zero, 0).unwrap();
-        let b = lanes.acquire(zero, 0).unwrap();
+        let a = lanes.acquire(zero, 0, H2).unwrap();
+        let b = lanes.acquire(zero, 0, H2).unwrap();
         assert_eq!(lanes.lanes(zero), 2);
         drop((a, b));
+    }
+
+    #[test]
+    fn http1_servers_share_the_first_lane() {
+        let lanes = Lanes::default();
+        let h1 = "https://h1.example";
+        let many: Vec<Ticket> = (0..10)
+            .map(|_| lanes.acquire(KEY, 3, h1).unwrap())
+            .collect();
+        assert_eq!(lanes.lanes(KEY), 1, "no lanes for HTTP/1.1");
+        // Once the server answers over HTTP/2, its requests are spread.
+        lanes.learn(h1, true);
+        let _more = lanes.acquire(KEY, 3, h1).unwrap();
+        assert_eq!(lanes.lanes(KEY), 2);
+        // And back.
+        lanes.learn(h1, false);
+        let _again = lanes.acquire(KEY, 3, h1).unwrap();
+        assert_eq!(lanes.lanes(KEY), 2);
+        assert_eq!(many[0].in_flight.load(Ordering::Acquire), 11);
+        // The memory of origins is bounded.
+        for i in 0..MAX_ORIGINS + 1 {
+            lanes.learn(&format!("https://{i}.example"), true);
+        }
+        assert!(lanes.multiplexing.lock().unwrap().len() <= MAX_ORIGINS);
     }
 
     #[test]
@@ -204,7 +274,7 @@ mod tests {
                 connect_timeout: Duration::from_secs(s),
                 h2c: false,
             };
-            drop(lanes.acquire(key, 1).unwrap());
+            drop(lanes.acquire(key, 1, H2).unwrap());
         }
         let pools = lanes.pools.lock().unwrap();
         assert_eq!(pools.len(), MAX_POOLS);

@@ -236,9 +236,11 @@ impl Payment {
             let mut exchange: Option<Exchange> = None;
             let mut exchanges = 0usize;
             loop {
-                let step = match &exchange {
+                // The prior exchange (its whole answer) is dropped once read, not kept
+                // through the next one, which may be a long poll.
+                let step = match exchange.take() {
                     None => op(cx)?,
-                    Some(ex) => op(cx.with_prior(ex))?,
+                    Some(ex) => op(cx.with_prior(&ex))?,
                 };
                 let (request, state) = match step {
                     Step::Done(t) => return Ok(t),

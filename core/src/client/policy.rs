@@ -46,13 +46,13 @@ pub struct Policy {
     /// default: plain HTTP then uses HTTP/1.1. HTTPS servers need no setting: HTTP/2 is
     /// negotiated during the TLS handshake (ALPN) whenever the server offers it.
     pub http2_prior_knowledge: bool,
-    /// Most requests in flight on one connection pool of the executor; beyond it the executor
-    /// opens another pool, so another connection. Over HTTP/2 this is the number of
-    /// concurrent streams one connection carries: a server announces its own limit
+    /// Most requests in flight on one HTTP/2 connection; beyond it the executor opens
+    /// another connection (another pool). A server announces its own limit
     /// (`SETTINGS_MAX_CONCURRENT_STREAMS`, 100 to 250 in common servers; RFC 9113 advises no
     /// less than 100) and queues what goes beyond it, so without this bound a crowd of long
-    /// polls would hold every other request back. Over HTTP/1.1, where a connection carries
-    /// one request at a time, it changes nothing. Default 100; 0 counts as 1.
+    /// polls would hold every other request back. It applies to servers known to speak
+    /// HTTP/2 (prior knowledge, or an earlier answer over HTTP/2); HTTP/1.1 connections carry
+    /// one request each anyway. Default 100; 0 counts as 1.
     pub streams_per_connection: usize,
 }
 
