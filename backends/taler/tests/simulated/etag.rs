@@ -1,6 +1,9 @@
 //! `status` with ETags: `If-None-Match` and `304 Not Modified`, `lp_not_etag` long polls, and
 //! the rule that a caller's copy of a paid view is never reused.
 
+// Helpers below are test code: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use polypay_core::{ErrorKind, PaymentStatus, StatusQuery};

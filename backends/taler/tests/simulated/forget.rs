@@ -1,5 +1,8 @@
 //! `Taler::forget` (`PATCH private/orders/$ID/forget`) through `Payment::run_steps`.
 
+// Helpers below are test code: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use polypay_core::ErrorKind;
 use serde_json::json;
 

@@ -1,6 +1,9 @@
 //! HTTP/2 to the simulator (h2c with prior knowledge) and the executor's bound on requests
 //! per connection, which keeps a crowd of long polls from holding other requests back.
 
+// Helpers below are test code: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use polypay_core::{Payment, PaymentStatus, StatusQuery};

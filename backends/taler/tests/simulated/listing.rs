@@ -1,5 +1,8 @@
 //! `Taler::orders` (`GET private/orders`) and its filters, through `Payment::run_steps`.
 
+// Helpers below are test code: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use polypay_core::{Adjustment, ErrorKind, Result, Timestamp};

@@ -1,6 +1,9 @@
 //! Webhooks: registration, listing, reading and deletion through `Payment::run_steps`, and
 //! the simulator's deliveries fed to `response`, which confirms them with the backend.
 
+// Helpers below are test code: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
