@@ -246,14 +246,7 @@ async fn the_cli_speaks_http2_when_the_configuration_says_so() {
     ])
     .await;
     sim.pay("admin", "CLI-H2", None).expect("paid");
-    let status = run_json(&[
-        "status",
-        "--config",
-        cfg,
-        "--transaction-id",
-        "CLI-H2",
-    ])
-    .await;
+    let status = run_json(&["status", "--config", cfg, "--transaction-id", "CLI-H2"]).await;
     assert_eq!(status["status"], "paid");
     // /config and the order by the first run, /config and the status by the second.
     assert_eq!(sim.http2_requests(), 4);

@@ -6,7 +6,7 @@
 //! | operation | what happens |
 //! |---|---|
 //! | `request` | `POST private/orders` → [`Action::Uri`](polypay_core::Action::Uri) with the exact `taler://pay/…` URI and the order page URL ([`intent_qr_svg`] draws its QR code) |
-//! | `status` | `GET private/orders/$ID`, long polling with `timeout_ms` and `session_id` |
+//! | `status` | `GET private/orders/$ID`, long polling with `timeout_ms` and `session_id`; with the `etag` of an earlier answer, `If-None-Match` (an unchanged order costs a `304`) and `lp_not_etag` |
 //! | `response` | a webhook or fulfillment hit is only a hint: its order id is confirmed with a status call (fail closed) |
 //! | `refund` | reads the refunded total, then `POST private/orders/$ID/refund` with the new total |
 //! | `cancel` | `DELETE private/orders/$ID` (refused by the backend once claimed or paid) |
@@ -22,7 +22,8 @@
 //! private API come over an authenticated channel (HTTPS and the instance's token), so they
 //! count as verified.
 //!
-//! **Errors.** HTTP status and `TALER_EC` code map to polypay errors: 401 and 403 →
+//! **Errors.** HTTP status and `TALER_EC` code map to polypay errors: 400 → `InvalidInput`,
+//! 401 and 403 →
 //! [`Error::Provider`](polypay_core::Error::Provider) (credentials or permission), 403 with code
 //! 2532 → `Conflict` (refunds not allowed by the contract), 404 → `NotFound`, 409 → `Conflict`,
 //! 410 → `Expired`, anything else → `Provider`; the raw code is kept (in `Provider::code`, or

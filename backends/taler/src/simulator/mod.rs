@@ -6,9 +6,15 @@
 //! password, or login tokens from `POST private/token` with HTTP Basic, which expire);
 //! `POST private/orders` with the backend's checks (idempotent for the same proposal, 409 for a
 //! different one under the same id); `GET private/orders/$ID` with `session_id` and long
-//! polling that really holds the request (`timeout_ms`) until payment or timeout; refunds with
-//! total semantics; deletion rules; the public claim endpoint; `/instances/$ID/` prefixes; and
-//! every error as `{code, hint}` with its `TALER_EC` number.
+//! polling that really holds the request (`timeout_ms`) until payment or timeout, `ETag`s,
+//! `If-None-Match` (`304 Not Modified`) and `lp_not_etag` (wait for any change); refunds with
+//! total semantics; deletion rules; `PATCH private/orders/$ID/forget` (fields marked
+//! `_forgettable`); the order list with its filters and long polling; webhooks (registration,
+//! listing, reading, update, deletion, and delivery of `order_created`, `pay`, `refund` and
+//! `order_settled` events with Mustach-expanded templates, retried on failure); the public
+//! claim endpoint; `/instances/$ID/` prefixes; and every error as `{code, hint}` with its
+//! `TALER_EC` number. It speaks HTTP/1.1 and HTTP/2 (h2c with prior knowledge) on one port,
+//! with a limit of streams per HTTP/2 connection like real servers.
 //!
 //! A wallet is played by [`Simulator::pay`], [`Simulator::claim`] and [`Simulator::wire`] (also
 //! reachable over HTTP under `/__simulator/`), and time by [`Simulator::advance`]. Its tokens
