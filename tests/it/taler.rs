@@ -223,3 +223,31 @@ async fn cancel_and_errors_through_the_cli() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_speaks_http2_when_the_configuration_says_so() {
+    let sim = Simulator::start().await.expect("simulator");
+    let files = Files::new();
+    let text = std::fs::read_to_string(taler_config(&files, &sim)).expect("config");
+    let text = text.replace(
+        "[http]\nallow_http = true\n",
+        "[http]\nallow_http = true\nhttp2_prior_knowledge = true\nstreams_per_connection = 50\n",
+    );
+    let cfg = files.write("h2.toml", &text);
+    let cfg = cfg.to_str().expect("UTF-8 path");
+    run_json(&[
+        "request",
+        "--config",
+        cfg,
+        "--amount",
+        "EUR:3",
+        "--transaction-id",
+        "CLI-H2",
+    ])
+    .await;
+    sim.pay("admin", "CLI-H2", None).expect("paid");
+    let status = run_json(&["status", "--config", cfg, "--transaction-id", "CLI-H2"]).await;
+    assert_eq!(status["status"], "paid");
+    // /config and the order by the first run, /config and the status by the second.
+    assert_eq!(sim.http2_requests(), 4);
+}

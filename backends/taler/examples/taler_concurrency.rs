@@ -5,10 +5,21 @@
 //!
 //! ```text
 //! cargo run --release -p polypay-taler --example taler_concurrency -- 10000
+//! cargo run --release -p polypay-taler --example taler_concurrency -- 10000 http1
+//! cargo run --release -p polypay-taler --example taler_concurrency -- 10000 http2 100
 //! ```
 //!
-//! The simulator runs in a child process (this program with the argument `serve`): each
-//! side then holds N connections, which fits the per-process file limit.
+//! Arguments: the number of orders (10,000), the protocol (`http2` or `http1`), and
+//! `Policy::streams_per_connection` (100).
+//!
+//! By default the executor speaks HTTP/2 to the simulator (h2c with prior knowledge, as
+//! `[http] http2_prior_knowledge = true` configures): the long polls share a connection per
+//! 100 of them (`Policy::streams_per_connection`, the simulator allowing 100 streams per
+//! connection like common servers). With `http1`, each pending long poll holds its own
+//! HTTP/1.1 connection, for comparison.
+//!
+//! The simulator runs in a child process (this program with the argument `serve`), so the
+//! memory figures of the two sides are measured apart.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -32,18 +43,29 @@ fn main() -> Result<(), Failure> {
         .enable_all()
         .build()?;
     if args.get(1).map(String::as_str) == Some("serve") {
-        return runtime.block_on(serve());
+        let streams = args.get(2).map_or(Ok(100), |a| a.parse())?;
+        return runtime.block_on(serve(streams));
     }
     let n: usize = match args.get(1) {
         Some(a) => a.parse()?,
         None => 10_000,
     };
-    runtime.block_on(run(n))
+    let http2 = match args.get(2).map(String::as_str) {
+        None | Some("http2") => true,
+        Some("http1") => false,
+        Some(other) => return Err(format!("unknown protocol {other:?}: http1 or http2").into()),
+    };
+    let per_connection = match args.get(3) {
+        Some(a) => a.parse()?,
+        None => Policy::default().streams_per_connection,
+    };
+    runtime.block_on(run(n, http2, per_connection))
 }
 
 /// The child: a simulator until standard input closes.
-async fn serve() -> Result<(), Failure> {
+async fn serve(max_concurrent_streams: u32) -> Result<(), Failure> {
     let sim = Simulator::builder()
+        .max_concurrent_streams(max_concurrent_streams)
         .default_refund_delay(86_400)
         .start()
         .await?;
@@ -65,9 +87,15 @@ fn rss_mib(pid: &str, field: &str) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-async fn run(n: usize) -> Result<(), Failure> {
+async fn run(n: usize, http2: bool, per_connection: usize) -> Result<(), Failure> {
     let mut child = Command::new(std::env::current_exe()?)
         .arg("serve")
+        // The backend allows at least 100 streams per HTTP/2 connection, as common servers do.
+        .arg(
+            u32::try_from(per_connection.max(100))
+                .unwrap_or(u32::MAX)
+                .to_string(),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
@@ -83,7 +111,9 @@ async fn run(n: usize) -> Result<(), Failure> {
     let policy = Policy::default()
         .allow_http(true)
         .timeout(Duration::from_secs(60))
-        .connect_timeout(Duration::from_secs(30));
+        .connect_timeout(Duration::from_secs(30))
+        .http2_prior_knowledge(http2)
+        .streams_per_connection(per_connection);
     let executor = Arc::new(ReqwestExecutor::new());
     let payment = Payment::new(Arc::new(Taler::new(config)?))
         .with_executor(executor.clone())
@@ -132,26 +162,31 @@ async fn run(n: usize) -> Result<(), Failure> {
     let polling_rss = rss_mib("self", "VmRSS:").unwrap_or(f64::NAN);
 
     let paying = Instant::now();
-    let wallets = Arc::new(tokio::sync::Semaphore::new(64));
-    let mut pays = Vec::with_capacity(n);
-    for i in 0..n {
-        let url = format!("{base}__simulator/orders/bench-{i}/pay").parse()?;
-        let (executor, policy, wallets) = (executor.clone(), policy.clone(), wallets.clone());
-        pays.push(tokio::spawn(async move {
-            let _permit = wallets.acquire().await?;
-            let answer = executor
-                .execute(HttpRequest::new(Method::Post, url), &policy)
-                .await?;
-            if answer.status != 204 {
-                return Err::<(), Failure>(
-                    format!("paying bench-{i}: HTTP {}", answer.status).into(),
-                );
+    // The wallet: 64 workers paying the orders one after the other (the wallet's own memory
+    // stays small, so that the figures are polypay's).
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut wallets = Vec::with_capacity(64);
+    for _ in 0..64 {
+        let (executor, policy, next, base) =
+            (executor.clone(), policy.clone(), next.clone(), base.clone());
+        wallets.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<(), Failure>(());
+                }
+                let url = format!("{base}__simulator/orders/bench-{i}/pay").parse()?;
+                let answer = executor
+                    .execute(HttpRequest::new(Method::Post, url), &policy)
+                    .await?;
+                if answer.status != 204 {
+                    return Err(format!("paying bench-{i}: HTTP {}", answer.status).into());
+                }
             }
-            Ok(())
         }));
     }
-    for p in pays {
-        p.await??;
+    for w in wallets {
+        w.await??;
     }
     let mut paid = 0;
     for t in tasks {
@@ -166,6 +201,11 @@ async fn run(n: usize) -> Result<(), Failure> {
     drop(child.stdin.take());
     let _ = child.wait();
 
+    if http2 {
+        println!("protocol: HTTP/2 (h2c), at most {per_connection} streams per connection");
+    } else {
+        println!("protocol: HTTP/1.1, lanes of {per_connection} connections");
+    }
     println!("orders: {n}, verified paid with the right amount: {paid}");
     println!(
         "created and long-polling: {:.2} s ({:.0} orders/s)",

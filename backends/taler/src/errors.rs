@@ -7,6 +7,7 @@
 //!
 //! | HTTP | polypay |
 //! |---|---|
+//! | 400 | `InvalidInput` (the backend refused the request as malformed: a bad deadline, a bad forget path, ...) |
 //! | 401 | `Provider` (credentials refused: check `token` / `password`) |
 //! | 403, code 2532 (refunds not allowed by the contract) | `Conflict` |
 //! | 403, other codes | `Provider` (forbidden: the token lacks a permission) |
@@ -63,6 +64,7 @@ const NAMES: &[(i64, &str)] = &[
     (2005, "MERCHANT_GENERIC_ORDER_UNKNOWN"),
     (2006, "MERCHANT_GENERIC_PRODUCT_UNKNOWN"),
     (2008, "MERCHANT_GENERIC_DB_CONTRACT_CONTENT_INVALID"),
+    (2019, "MERCHANT_GENERIC_WEBHOOK_UNKNOWN"),
     (2024, "MERCHANT_GENERIC_CURRENCY_MISMATCH"),
     (2160, "MERCHANT_POST_ORDERS_ID_PAY_ALREADY_PAID"),
     (2161, "MERCHANT_POST_ORDERS_ID_PAY_OFFER_EXPIRED"),
@@ -80,6 +82,14 @@ const NAMES: &[(i64, &str)] = &[
     ),
     (2505, "MERCHANT_PRIVATE_POST_ORDERS_DELIVERY_DATE_IN_PAST"),
     (2506, "MERCHANT_PRIVATE_POST_ORDERS_WIRE_DEADLINE_IS_NEVER"),
+    (
+        2510,
+        "MERCHANT_PRIVATE_PATCH_ORDERS_ID_FORGET_PATH_SYNTAX_INCORRECT",
+    ),
+    (
+        2511,
+        "MERCHANT_PRIVATE_PATCH_ORDERS_ID_FORGET_PATH_NOT_FORGETTABLE",
+    ),
     (2520, "MERCHANT_PRIVATE_DELETE_ORDERS_AWAITING_PAYMENT"),
     (2521, "MERCHANT_PRIVATE_DELETE_ORDERS_ALREADY_PAID"),
     (
@@ -95,11 +105,17 @@ const NAMES: &[(i64, &str)] = &[
         2800,
         "MERCHANT_PRIVATE_GET_ORDERS_ID_AMOUNT_ARITHMETIC_FAILURE",
     ),
+    (
+        2900,
+        "MERCHANT_PRIVATE_POST_WEBHOOKS_CONFLICT_WEBHOOK_EXISTS",
+    ),
 ];
 
 /// Codes by name, for the code that reads better with a name than a number.
 pub(crate) mod code {
     pub(crate) const REFUND_NOT_ALLOWED_BY_CONTRACT: i64 = 2532;
+    pub(crate) const FORGET_PATH_NOT_FORGETTABLE: i64 = 2511;
+    pub(crate) const WEBHOOK_EXISTS: i64 = 2900;
 }
 
 /// The GANA name of a `TALER_EC` number, when polypay knows it.
@@ -145,6 +161,9 @@ pub(crate) fn from_response(response: &HttpResponse, what: &str) -> Error {
         message,
     };
     match status {
+        400 => Error::invalid_input(format!(
+            "{what}: the merchant backend refused the request as malformed {text}"
+        )),
         401 => provider(format!(
             "the merchant backend refused the credentials while {what} (check `token` or \
              `password`) {text}"
@@ -187,6 +206,14 @@ mod tests {
             "{text}"
         );
         assert_eq!(err(409, r#"{"code": 2521}"#).kind(), ErrorKind::Conflict);
+        let e = err(400, r#"{"code": 2510, "hint": "bad path"}"#);
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(
+            e.to_string().contains(
+                "TALER_EC 2510 MERCHANT_PRIVATE_PATCH_ORDERS_ID_FORGET_PATH_SYNTAX_INCORRECT"
+            ),
+            "{e}"
+        );
         assert_eq!(err(410, r#"{"code": 0}"#).kind(), ErrorKind::Expired);
         assert_eq!(err(403, r#"{"code": 2532}"#).kind(), ErrorKind::Conflict);
         match err(403, r#"{"code": 16, "hint": "nope"}"#) {

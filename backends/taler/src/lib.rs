@@ -6,17 +6,24 @@
 //! | operation | what happens |
 //! |---|---|
 //! | `request` | `POST private/orders` → [`Action::Uri`](polypay_core::Action::Uri) with the exact `taler://pay/…` URI and the order page URL ([`intent_qr_svg`] draws its QR code) |
-//! | `status` | `GET private/orders/$ID`, long polling with `timeout_ms` and `session_id` |
+//! | `status` | `GET private/orders/$ID`, long polling with `timeout_ms` and `session_id`; with the `etag` of an earlier answer, `If-None-Match` (an unchanged order costs a `304`) and `lp_not_etag` |
 //! | `response` | a webhook or fulfillment hit is only a hint: its order id is confirmed with a status call (fail closed) |
 //! | `refund` | reads the refunded total, then `POST private/orders/$ID/refund` with the new total |
 //! | `cancel` | `DELETE private/orders/$ID` (refused by the backend once claimed or paid) |
+//!
+//! Beyond the `Backend` trait, [`Taler`] offers GNU Taler's own operations as sans-IO steps
+//! (run them with a `Payment`'s executor through `Payment::run_steps`): [`Taler::forget`]
+//! (erase forgettable contract fields), [`Taler::add_webhook`], [`Taler::webhooks`],
+//! [`Taler::webhook`] and [`Taler::delete_webhook`] (with [`Taler::polypay_webhook`], the
+//! webhook `response` expects), and [`Taler::orders`] (filtered listings).
 //!
 //! Every operation first checks the backend's `GET /config` once (see [`MIN_PROTOCOL`] and
 //! [`MAX_PROTOCOL`]), and with a `password` configuration obtains a login token. Answers of the
 //! private API come over an authenticated channel (HTTPS and the instance's token), so they
 //! count as verified.
 //!
-//! **Errors.** HTTP status and `TALER_EC` code map to polypay errors: 401 and 403 →
+//! **Errors.** HTTP status and `TALER_EC` code map to polypay errors: 400 → `InvalidInput`,
+//! 401 and 403 →
 //! [`Error::Provider`](polypay_core::Error::Provider) (credentials or permission), 403 with code
 //! 2532 → `Conflict` (refunds not allowed by the contract), 404 → `NotFound`, 409 → `Conflict`,
 //! 410 → `Expired`, anything else → `Provider`; the raw code is kept (in `Provider::code`, or
@@ -48,9 +55,11 @@
 #![forbid(unsafe_code)]
 
 mod amount;
+mod api;
 mod config;
 mod errors;
 mod flow;
+mod listing;
 mod ops;
 #[cfg(feature = "simulator")]
 pub mod simulator;
@@ -59,6 +68,7 @@ mod tests;
 mod transaction;
 mod uri;
 mod version;
+mod webhook;
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -70,11 +80,13 @@ use url::Url;
 
 pub use config::TalerConfig;
 pub use errors::error_name;
+pub use listing::{OrderFilter, OrderSummary};
 /// QR codes of the `taler://pay/` URIs (from polypay-core, feature `qr`).
 pub use polypay_core::{intent_qr_svg, qr_svg};
 pub use transaction::{Products, TalerTransaction};
 pub use uri::TalerUri;
 pub use version::{LOGIN_TOKENS_SINCE, MAX_PROTOCOL, MIN_PROTOCOL};
+pub use webhook::{Webhook, WebhookEvent, WebhookSummary};
 
 use config::Settings;
 use flow::LoginToken;

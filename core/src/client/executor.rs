@@ -1,27 +1,28 @@
 //! The reqwest (rustls) HTTP executor: one exchange under a [`Policy`].
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use super::lanes::{Lanes, PoolKey};
 use super::redact::{self, TracedHeaders, TracedResponseHeaders, TracedUrl};
 use super::{BoxFuture, HttpExecutor, Policy};
 use crate::{Error, Header, HttpRequest, HttpResponse, Method, Result};
 
-/// Clients one executor keeps (one per connect timeout in use; a client is a connection pool).
-const MAX_CLIENTS: usize = 4;
-
 /// Most body bytes reserved up front on the strength of a `Content-Length`.
 const PREALLOCATE_MAX: usize = 64 * 1024;
-
-const USER_AGENT: &str = concat!("polypay/", env!("CARGO_PKG_VERSION"));
 
 /// Performs requests with reqwest over rustls (WebPKI roots): HTTPS only unless the policy
 /// allows plain HTTP, no redirect followed (a 3xx goes back to the backend), the policy's
 /// connect and total timeouts, and its response size limit checked both on `Content-Length`
 /// and while the body streams in. Retries are the facade's job ([`crate::Payment`]), so
 /// reqwest's own are off.
+///
+/// HTTP/2 is used when a TLS server offers it (ALPN), and with plain-HTTP servers when the
+/// policy says they speak it ([`Policy::http2_prior_knowledge`]); one connection then carries
+/// many requests, up to [`Policy::streams_per_connection`], beyond which the executor opens
+/// another connection rather than queue requests behind, say, a crowd of long polls.
 ///
 /// Clones share their connection pools: build one executor and share it between
 /// [`crate::Payment`]s with [`crate::Payment::with_executor`]. Pooled connections belong to
@@ -39,36 +40,13 @@ const USER_AGENT: &str = concat!("polypay/", env!("CARGO_PKG_VERSION"));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ReqwestExecutor {
-    clients: Arc<Mutex<Vec<(Duration, reqwest::Client)>>>,
+    lanes: Arc<Lanes>,
 }
 
 impl ReqwestExecutor {
-    /// A new executor; its clients are built on first use, one per connect timeout, and reused.
+    /// A new executor; its clients are built on first use and reused.
     pub fn new() -> ReqwestExecutor {
         ReqwestExecutor::default()
-    }
-
-    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client> {
-        // The cache stays consistent whatever panicked while it was locked, so poisoning is
-        // harmless here.
-        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, client)) = clients.iter().find(|(t, _)| *t == connect_timeout) {
-            return Ok(client.clone());
-        }
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .referer(false)
-            .connect_timeout(connect_timeout)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| transport(format!("cannot set up the HTTP client: {e}"), false))?;
-        if clients.len() >= MAX_CLIENTS {
-            clients.remove(0);
-        }
-        clients.push((connect_timeout, client.clone()));
-        Ok(client)
     }
 }
 
@@ -81,7 +59,15 @@ impl HttpExecutor for ReqwestExecutor {
         Box::pin(async move {
             check_scheme(&request.url, policy)?;
             let headers = header_map(&request.headers)?;
-            let client = self.client(policy.connect_timeout)?;
+            let key = PoolKey {
+                connect_timeout: policy.connect_timeout,
+                h2c: policy.http2_prior_knowledge && request.url.scheme() == "http",
+            };
+            let origin = request.url.origin().ascii_serialization();
+            // Held until the answer is read: the lane counts this request in flight.
+            let ticket = self
+                .lanes
+                .acquire(key, policy.streams_per_connection, &origin)?;
             let host = redact::host_of(&request.url);
             let total = policy.total_timeout(request.extra_timeout);
             tracing::debug!(
@@ -95,9 +81,19 @@ impl HttpExecutor for ReqwestExecutor {
             let started = Instant::now();
             // The whole exchange, body included, runs under one deadline: a server that
             // trickles bytes cannot hold an operation longer than the policy allows.
-            let exchange = exchange(&client, request, headers, policy.max_body_bytes, &host);
+            let exchange = exchange(
+                &ticket.client,
+                request,
+                headers,
+                policy.max_body_bytes,
+                &host,
+            );
             let result = match tokio::time::timeout(total, exchange).await {
-                Ok(result) => result,
+                Ok(Ok((response, http2))) => {
+                    self.lanes.learn(&origin, http2);
+                    Ok(response)
+                }
+                Ok(Err(e)) => Err(e),
                 Err(_) => Err(transport(
                     format!("no complete answer from {host} within {total:?}"),
                     true,
@@ -124,14 +120,15 @@ impl HttpExecutor for ReqwestExecutor {
     }
 }
 
-/// Sends the request and reads the answer, at most `limit` body bytes.
+/// Sends the request and reads the answer, at most `limit` body bytes; also tells whether it
+/// came over HTTP/2.
 async fn exchange(
     client: &reqwest::Client,
     request: HttpRequest,
     headers: HeaderMap,
     limit: usize,
     host: &str,
-) -> Result<HttpResponse> {
+) -> Result<(HttpResponse, bool)> {
     let method = match request.method {
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,
@@ -142,11 +139,21 @@ async fn exchange(
     // Methods that carry a body always send one (`Content-Length: 0` when empty): some
     // servers refuse a body-less POST with 411.
     let sends_body = matches!(request.method, Method::Post | Method::Put | Method::Patch);
-    let mut builder = client.request(method, request.url).headers(headers);
-    if sends_body || !request.body.is_empty() {
-        builder = builder.body(request.body);
+    let HttpRequest {
+        url,
+        body,
+        headers: ours,
+        ..
+    } = request;
+    // Already converted: not kept alive (with a bearer token in it) while the answer is
+    // awaited, which may be a long poll.
+    drop(ours);
+    let mut builder = client.request(method, url).headers(headers);
+    if sends_body || !body.is_empty() {
+        builder = builder.body(body);
     }
     let mut resp = builder.send().await.map_err(|e| classify(&e, host))?;
+    let http2 = resp.version() == reqwest::Version::HTTP_2;
     let status = resp.status().as_u16();
     let announced = resp.content_length();
     if let Some(len) = announced
@@ -181,11 +188,14 @@ async fn exchange(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-    })
+    Ok((
+        HttpResponse {
+            status,
+            headers,
+            body,
+        },
+        http2,
+    ))
 }
 
 fn check_scheme(url: &url::Url, policy: &Policy) -> Result<()> {

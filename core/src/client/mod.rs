@@ -7,6 +7,7 @@
 //! size rules (`executor.rs`); traces never show a secret (`redact.rs`).
 
 mod executor;
+mod lanes;
 mod policy;
 mod redact;
 mod retry;
@@ -150,55 +151,84 @@ impl Payment {
                 self.backend.kind()
             )));
         }
-        self.drive(Operation::Request, |b, cx| b.request(req, cx))
-            .await
+        self.drive(Operation::Request.as_str(), |cx| {
+            self.backend.request(req, cx)
+        })
+        .await
     }
 
     /// Handles a return or a notification.
     pub async fn response(&self, incoming: &Incoming) -> Result<PaymentResponse> {
         self.check(Operation::Response)?;
-        self.drive(Operation::Response, |b, cx| b.response(incoming, cx))
-            .await
+        self.drive(Operation::Response.as_str(), |cx| {
+            self.backend.response(incoming, cx)
+        })
+        .await
     }
 
     /// Cancels an authorisation or an unpaid payment.
     pub async fn cancel(&self, op: &Adjustment) -> Result<PaymentResponse> {
         self.check(Operation::Cancel)?;
-        self.drive(Operation::Cancel, |b, cx| b.cancel(op, cx))
+        self.drive(Operation::Cancel.as_str(), |cx| self.backend.cancel(op, cx))
             .await
     }
 
     /// Captures an authorisation.
     pub async fn validate(&self, op: &Adjustment) -> Result<PaymentResponse> {
         self.check(Operation::Validate)?;
-        self.drive(Operation::Validate, |b, cx| b.validate(op, cx))
-            .await
+        self.drive(Operation::Validate.as_str(), |cx| {
+            self.backend.validate(op, cx)
+        })
+        .await
     }
 
     /// Gives money back.
     pub async fn refund(&self, op: &Adjustment) -> Result<PaymentResponse> {
         self.check(Operation::Refund)?;
-        self.drive(Operation::Refund, |b, cx| b.refund(op, cx))
+        self.drive(Operation::Refund.as_str(), |cx| self.backend.refund(op, cx))
             .await
     }
 
     /// Asks where a payment stands.
     pub async fn status(&self, query: &StatusQuery) -> Result<PaymentResponse> {
         self.check(Operation::Status)?;
-        self.drive(Operation::Status, |b, cx| b.status(query, cx))
-            .await
+        self.drive(Operation::Status.as_str(), |cx| {
+            self.backend.status(query, cx)
+        })
+        .await
+    }
+
+    /// Runs a backend's own operation (one the [`Backend`] trait does not name, such as GNU
+    /// Taler's webhook registration) with this facade's executor, policy, retries and clock:
+    /// `op` is called with a [`Context`] until it returns [`Step::Done`], each
+    /// [`Step::Http`] being performed in between. `operation` names it in traces and errors.
+    ///
+    /// ```
+    /// # async fn demo(payment: polypay_core::Payment) -> polypay_core::Result<()> {
+    /// use polypay_core::Step;
+    /// // A sans-IO operation that needs no exchange finishes at once.
+    /// let n = payment.run_steps("answer", |_cx| Ok(Step::Done(42))).await?;
+    /// assert_eq!(n, 42);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_steps<T>(
+        &self,
+        operation: &str,
+        op: impl Fn(Context<'_>) -> Result<Step<T>>,
+    ) -> Result<T> {
+        self.drive(operation, op).await
     }
 
     /// Runs `op` step by step: at most `policy.max_steps` exchanges, each sent with retries.
     async fn drive<T>(
         &self,
-        operation: Operation,
-        op: impl Fn(&dyn Backend, Context<'_>) -> Result<Step<T>>,
+        operation: &str,
+        op: impl Fn(Context<'_>) -> Result<Step<T>>,
     ) -> Result<T> {
         let span = tracing::debug_span!(
             "polypay",
             backend = self.backend.kind(),
-            operation = operation.as_str()
+            operation = operation
         );
         async {
             // One context per operation: the same time and entropy at every step.
@@ -206,9 +236,11 @@ impl Payment {
             let mut exchange: Option<Exchange> = None;
             let mut exchanges = 0usize;
             loop {
-                let step = match &exchange {
-                    None => op(self.backend.as_ref(), cx)?,
-                    Some(ex) => op(self.backend.as_ref(), cx.with_prior(ex))?,
+                // The prior exchange (its whole answer) is dropped once read, not kept
+                // through the next one, which may be a long poll.
+                let step = match exchange.take() {
+                    None => op(cx)?,
+                    Some(ex) => op(cx.with_prior(&ex))?,
                 };
                 let (request, state) = match step {
                     Step::Done(t) => return Ok(t),

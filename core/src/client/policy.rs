@@ -5,7 +5,8 @@ use std::time::Duration;
 /// Transport rules applied to every request a backend asks for.
 ///
 /// The defaults suit production: HTTPS only, 10 s to connect, 30 s per exchange, 1 MiB per
-/// answer, 8 exchanges per operation, 2 retries of idempotent requests.
+/// answer, 8 exchanges per operation, 2 retries of idempotent requests, HTTP/2 when the server
+/// offers it over TLS (ALPN) with at most 100 requests in flight per connection.
 ///
 /// ```
 /// use std::time::Duration;
@@ -40,7 +41,24 @@ pub struct Policy {
     /// Pause before the first retry; doubled for each further retry, at most 30 s. A
     /// `Retry-After: <seconds>` answer lengthens the pause up to that bound.
     pub retry_backoff: Duration,
+    /// Speak HTTP/2 from the first byte to plain `http://` servers ("h2c with prior
+    /// knowledge"), for a local backend known to serve it (the Taler simulator does). Off by
+    /// default: plain HTTP then uses HTTP/1.1. HTTPS servers need no setting: HTTP/2 is
+    /// negotiated during the TLS handshake (ALPN) whenever the server offers it.
+    pub http2_prior_knowledge: bool,
+    /// Most requests in flight on one HTTP/2 connection; beyond it the executor opens
+    /// another connection (another pool). A server announces its own limit
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`, 100 to 250 in common servers; RFC 9113 advises no
+    /// less than 100) and queues what goes beyond it, so without this bound a crowd of long
+    /// polls would hold every other request back. It applies to servers known to speak
+    /// HTTP/2 (prior knowledge, or an earlier answer over HTTP/2); HTTP/1.1 connections carry
+    /// one request each anyway. Default 100; 0 counts as 1.
+    pub streams_per_connection: usize,
 }
+
+/// The default of [`Policy::streams_per_connection`]: the least a server should allow (RFC 9113,
+/// section 6.5.2).
+const DEFAULT_STREAMS_PER_CONNECTION: usize = 100;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -52,6 +70,8 @@ impl Default for Policy {
             max_steps: crate::driver::DEFAULT_MAX_STEPS,
             retries: 2,
             retry_backoff: Duration::from_millis(200),
+            http2_prior_knowledge: false,
+            streams_per_connection: DEFAULT_STREAMS_PER_CONNECTION,
         }
     }
 }
@@ -85,6 +105,18 @@ impl Policy {
     /// Sets the pause before the first retry.
     pub fn retry_backoff(mut self, backoff: Duration) -> Self {
         self.retry_backoff = backoff;
+        self
+    }
+    /// Speaks HTTP/2 with prior knowledge to plain-HTTP servers (see
+    /// [`Policy::http2_prior_knowledge`]).
+    pub fn http2_prior_knowledge(mut self, on: bool) -> Self {
+        self.http2_prior_knowledge = on;
+        self
+    }
+    /// Sets the most requests in flight per connection (see
+    /// [`Policy::streams_per_connection`]).
+    pub fn streams_per_connection(mut self, streams: usize) -> Self {
+        self.streams_per_connection = streams;
         self
     }
     /// Sets the bound on exchanges per operation.

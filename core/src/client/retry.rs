@@ -54,6 +54,7 @@ pub(crate) async fn send(
             Some(wanted) => wanted.max(backoff),
             None => backoff,
         };
+        drop(result);
         attempt += 1;
         tracing::debug!(
             attempt,
@@ -62,7 +63,10 @@ pub(crate) async fn send(
             %reason,
             "retrying polypay HTTP request"
         );
-        tokio::time::sleep(pause).await;
+        drop(reason);
+        // Boxed: the timer would otherwise enlarge every pending request's future, retried
+        // or not (a crowd of long polls pays for it).
+        Box::pin(tokio::time::sleep(pause)).await;
         backoff = backoff.saturating_mul(2).min(MAX_BACKOFF);
     }
 }

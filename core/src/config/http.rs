@@ -7,6 +7,8 @@
 //! connect_timeout_seconds = 10
 //! max_body_bytes = 1048576
 //! retries = 2                    # idempotent requests only
+//! http2_prior_knowledge = true    # HTTP/2 to plain http:// servers (h2c); HTTPS negotiates it
+//! streams_per_connection = 100    # requests in flight per connection before opening another
 //! ```
 
 use crate::ConfigErrors;
@@ -25,14 +27,20 @@ pub struct HttpSettings {
     pub max_body_bytes: Option<u64>,
     /// Retries of idempotent requests.
     pub retries: Option<u32>,
+    /// Speak HTTP/2 from the first byte to plain `http://` servers (h2c with prior knowledge).
+    pub http2_prior_knowledge: bool,
+    /// Requests in flight per connection before the executor opens another one.
+    pub streams_per_connection: Option<u64>,
 }
 
-const KEYS: [&str; 5] = [
+const KEYS: [&str; 7] = [
     "allow_http",
     "timeout_seconds",
     "connect_timeout_seconds",
     "max_body_bytes",
     "retries",
+    "http2_prior_knowledge",
+    "streams_per_connection",
 ];
 
 impl HttpSettings {
@@ -64,6 +72,11 @@ impl HttpSettings {
                 "timeout_seconds" => out.timeout_seconds = positive(key, v, errors),
                 "connect_timeout_seconds" => out.connect_timeout_seconds = positive(key, v, errors),
                 "max_body_bytes" => out.max_body_bytes = positive(key, v, errors),
+                "http2_prior_knowledge" => match v.as_bool() {
+                    Some(b) => out.http2_prior_knowledge = b,
+                    None => errors.push("http.http2_prior_knowledge", "must be true or false"),
+                },
+                "streams_per_connection" => out.streams_per_connection = positive(key, v, errors),
                 "retries" => match v.as_integer().and_then(|i| u32::try_from(i).ok()) {
                     Some(n) => out.retries = Some(n),
                     None => errors.push("http.retries", "must be an integer from 0"),
@@ -96,6 +109,12 @@ impl HttpSettings {
         if let Some(r) = self.retries {
             p = p.retries(r);
         }
+        if self.http2_prior_knowledge {
+            p = p.http2_prior_knowledge(true);
+        }
+        if let Some(n) = self.streams_per_connection {
+            p = p.streams_per_connection(usize::try_from(n).unwrap_or(usize::MAX));
+        }
         p
     }
 
@@ -105,11 +124,15 @@ impl HttpSettings {
         if self.allow_http {
             lines.push("allow_http = true".to_owned());
         }
+        if self.http2_prior_knowledge {
+            lines.push("http2_prior_knowledge = true".to_owned());
+        }
         for (key, v) in [
             ("timeout_seconds", self.timeout_seconds),
             ("connect_timeout_seconds", self.connect_timeout_seconds),
             ("max_body_bytes", self.max_body_bytes),
             ("retries", self.retries.map(u64::from)),
+            ("streams_per_connection", self.streams_per_connection),
         ] {
             if let Some(v) = v {
                 lines.push(format!("{key} = {v}"));
@@ -120,5 +143,48 @@ impl HttpSettings {
         } else {
             format!("[http]\n{}\n\n", lines.join("\n"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (HttpSettings, ConfigErrors) {
+        let value: toml::Value = toml::from_str(text).unwrap();
+        let mut errors = ConfigErrors::default();
+        let settings = HttpSettings::parse(&value, &mut errors);
+        (settings, errors)
+    }
+
+    #[test]
+    fn http2_settings() {
+        let (s, errors) = parse("http2_prior_knowledge = true\nstreams_per_connection = 50\n");
+        assert!(errors.is_empty(), "{errors}");
+        assert!(s.http2_prior_knowledge);
+        assert_eq!(s.streams_per_connection, Some(50));
+        assert_eq!(
+            s.to_toml(),
+            "[http]\nhttp2_prior_knowledge = true\nstreams_per_connection = 50\n\n"
+        );
+        #[cfg(feature = "client")]
+        {
+            let p = s.policy();
+            assert!(p.http2_prior_knowledge && !p.allow_http);
+            assert_eq!(p.streams_per_connection, 50);
+            assert_eq!(HttpSettings::default().policy(), crate::Policy::default());
+        }
+        let (_, errors) =
+            parse("http2_prior_knowledge = 1\nstreams_per_connection = 0\nhttp2 = true\n");
+        let mut fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "http.http2",
+                "http.http2_prior_knowledge",
+                "http.streams_per_connection"
+            ]
+        );
     }
 }

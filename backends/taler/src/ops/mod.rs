@@ -2,10 +2,13 @@
 //! intent hands to later operations, and the order page URL.
 
 pub(crate) mod cancel;
+pub(crate) mod forget;
+pub(crate) mod orders;
 pub(crate) mod refund;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod status;
+pub(crate) mod webhooks;
 
 use polypay_core::{Error, Result, Timestamp};
 use serde_json::{Map, Value};
@@ -33,6 +36,8 @@ pub(crate) mod key {
     pub(crate) const REFUND_REASON: &str = "refund_reason";
     /// `true` to delete a claimed order anyway (input of `cancel`).
     pub(crate) const FORCE_DELETE: &str = "force_delete";
+    /// The `ETag` of the order view `bank_data` holds.
+    pub(crate) const ETAG: &str = "etag";
 }
 
 /// Checks an order id given by the caller (`A-Za-z0-9.:_-`).

@@ -6,6 +6,11 @@
 //! the new total may not exceed the paid amount), then sends `current + amount` to `POST
 //! private/orders/$ID/refund`. The answer carries the `taler://refund/` URI the customer's
 //! wallet picks the refund up with (also shown on the order page).
+//!
+//! Because the POST names the new total, sending it again is harmless: the facade may retry
+//! it after a lost answer or a 5xx. Asking polypay for the *same refund again* is not: it
+//! reads the total anew and adds the amount once more. So after a failed refund whose fate is
+//! unknown (a transport failure, a 5xx), read the order's status before refunding again.
 
 use polypay_core::{
     Adjustment, Context, Error, HttpRequest, HttpResponse, Method, PaymentResponse, PaymentStatus,
@@ -59,7 +64,9 @@ impl Op<PaymentResponse> for RefundOp<'_> {
                 Method::Post,
                 taler.url(&format!("private/orders/{id}/refund"))?,
             )
-            .with_json(&json!({ "refund": state["total"], "reason": state["reason"] }))),
+            .with_json(&json!({ "refund": state["total"], "reason": state["reason"] }))
+            // The body is the new total, not an increment: resending it changes nothing.
+            .idempotent(true)),
             _ => get_order(taler, id, None, None),
         }
     }
@@ -74,7 +81,15 @@ impl Op<PaymentResponse> for RefundOp<'_> {
         let id = &self.adj.transaction_id;
         if state["stage"].as_str() == Some("refund") {
             if response.status != 200 {
-                return Err(from_response(response, &format!("refunding order {id}")));
+                let what = if response.status >= 500 {
+                    format!(
+                        "refunding order {id} (the refund may or may not be granted: read the \
+                         order's status before asking again)"
+                    )
+                } else {
+                    format!("refunding order {id}")
+                };
+                return Err(from_response(response, &what));
             }
             let answer: Refunded = response.json()?;
             // The URI must be a refund URI for this very order.

@@ -11,6 +11,16 @@
 //! Before reporting a paid order, the contract's order id and amount are compared with what
 //! was requested (when the caller handed the intent's data back): a difference is an
 //! `Integrity` error.
+//!
+//! **ETags.** Each answer's `ETag` is kept in `bank_data` (`etag`). A status query that hands
+//! it back asks the backend to answer only when something changed: a long poll sends
+//! `lp_not_etag` (the backend then waits for *any* change of the order, a claim, a payment or a
+//! refund, not only for a payment), and the request carries `If-None-Match`, so an unchanged
+//! order costs a `304 Not Modified` with no body; the status is then the one the caller's
+//! `bank_data` holds, read again without a new answer to parse. Only a view that reports no
+//! payment is reused that way: `bank_data` is the caller's copy, and a copy claiming a payment
+//! is never taken on trust, so for a paid order the backend always sends the view (fail
+//! closed).
 
 use std::time::Duration;
 
@@ -44,11 +54,33 @@ pub(crate) fn get_order(
     long_poll: Option<Duration>,
     session_id: Option<&str>,
 ) -> Result<HttpRequest> {
+    get_order_since(taler, order_id, long_poll, session_id, None)
+}
+
+/// A view the caller already holds: its `ETag`, and whether a `304` may reuse it.
+struct Known<'a> {
+    etag: &'a str,
+    reusable: bool,
+}
+
+/// `GET private/orders/$ID`, asking for an answer only once the order differs from `known`
+/// (`lp_not_etag` when long polling, `If-None-Match` when the known view may be reused).
+fn get_order_since(
+    taler: &Taler,
+    order_id: &str,
+    long_poll: Option<Duration>,
+    session_id: Option<&str>,
+    known: Option<&Known<'_>>,
+) -> Result<HttpRequest> {
+    let long_poll = long_poll.filter(|w| !w.is_zero());
     let mut url = taler.url(&format!("private/orders/{order_id}"))?;
     {
         let mut query = url.query_pairs_mut();
-        if let Some(wait) = long_poll.filter(|w| !w.is_zero()) {
+        if let Some(wait) = long_poll {
             query.append_pair("timeout_ms", &wait.as_millis().to_string());
+            if let Some(k) = known {
+                query.append_pair("lp_not_etag", k.etag);
+            }
         }
         if let Some(s) = session_id {
             query.append_pair("session_id", s);
@@ -58,11 +90,42 @@ pub(crate) fn get_order(
         url.set_query(None);
     }
     let mut request = HttpRequest::new(Method::Get, url);
-    if let Some(wait) = long_poll.filter(|w| !w.is_zero()) {
+    if let Some(k) = known.filter(|k| k.reusable) {
+        request = request.with_header("If-None-Match", k.etag);
+    }
+    if let Some(wait) = long_poll {
         // The backend holds the answer up to `wait`: the host's timeout must allow for it.
         request = request.with_extra_timeout(wait);
     }
     Ok(request)
+}
+
+impl StatusOp<'_> {
+    /// The view the query hands back, if it names its `ETag`. It may be reused on a `304`
+    /// only when it is a view of this very order that reports no payment (see the module
+    /// documentation).
+    fn known(&self) -> Option<Known<'_>> {
+        let data = &self.query.bank_data;
+        let etag = data
+            .get(key::ETAG)
+            .and_then(Value::as_str)
+            .filter(|e| valid_etag(e))?;
+        let same_order =
+            data.get(key::ORDER_ID).and_then(Value::as_str) == Some(&self.query.transaction_id);
+        let unpaid = matches!(
+            data.get("order_status").and_then(Value::as_str),
+            Some("unpaid" | "claimed")
+        );
+        Some(Known {
+            etag,
+            reusable: same_order && unpaid,
+        })
+    }
+}
+
+/// An `ETag` fit to send back: visible ASCII, as HTTP requires (RFC 9110, section 8.8.3).
+fn valid_etag(etag: &str) -> bool {
+    !etag.is_empty() && etag.len() <= 256 && etag.bytes().all(|b| (0x21..0x7f).contains(&b))
 }
 
 impl Op<PaymentResponse> for StatusOp<'_> {
@@ -78,11 +141,12 @@ impl Op<PaymentResponse> for StatusOp<'_> {
             .session_id
             .as_deref()
             .or(carried.session_id.as_deref());
-        get_order(
+        get_order_since(
             taler,
             &self.query.transaction_id,
             self.query.long_poll,
             session,
+            self.known().as_ref(),
         )
     }
 
@@ -94,10 +158,23 @@ impl Op<PaymentResponse> for StatusOp<'_> {
         response: &HttpResponse,
     ) -> Result<Next<PaymentResponse>> {
         let id = &self.query.transaction_id;
+        let carried = Carried::read(&self.query.bank_data);
+        if response.status == 304 {
+            // Nothing changed since the view the caller holds: read that view again.
+            let Some(known) = self.known().filter(|k| k.reusable) else {
+                return Err(Error::malformed(format!(
+                    "the merchant backend answered 304 Not Modified about order {id} to a \
+                     request that was not conditional"
+                )));
+            };
+            let etag = known.etag.to_owned();
+            let mut r = read_view(taler, cx, id, &carried, self.query.bank_data.clone())?;
+            r.bank_data.insert(key::ETAG.into(), etag.into());
+            return Ok(Next::Done(r));
+        }
         if response.status != 200 {
             return Err(from_response(response, &format!("getting order {id}")));
         }
-        let carried = Carried::read(&self.query.bank_data);
         read_order(taler, cx, id, &carried, response).map(Next::Done)
     }
 }
@@ -115,7 +192,8 @@ fn contract_amount(contract: &Value, choice_index: Option<u64>) -> Result<Option
         .transpose()
 }
 
-/// Reads a `200` answer of `GET private/orders/$ID` into a response.
+/// Reads a `200` answer of `GET private/orders/$ID` into a response; its `ETag` goes to
+/// `bank_data`.
 pub(crate) fn read_order(
     taler: &Taler,
     cx: &Context<'_>,
@@ -124,6 +202,27 @@ pub(crate) fn read_order(
     response: &HttpResponse,
 ) -> Result<PaymentResponse> {
     let body: Map<String, Value> = response.json()?;
+    let mut r = read_view(taler, cx, order_id, carried, body)?;
+    match response.header("etag").filter(|e| valid_etag(e)) {
+        Some(etag) => {
+            r.bank_data.insert(key::ETAG.into(), etag.into());
+        }
+        // A view without an ETag: a stale one from the caller must not be sent back.
+        None => {
+            r.bank_data.remove(key::ETAG);
+        }
+    }
+    Ok(r)
+}
+
+/// Reads an order's private view (the body of `GET private/orders/$ID`) into a response.
+fn read_view(
+    taler: &Taler,
+    cx: &Context<'_>,
+    order_id: &str,
+    carried: &Carried,
+    body: Map<String, Value>,
+) -> Result<PaymentResponse> {
     let order_status = body
         .get("order_status")
         .and_then(Value::as_str)

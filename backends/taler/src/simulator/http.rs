@@ -7,14 +7,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::model::{Instance, Order, SimError, SimResult, show};
-use super::{Issued, Shared};
+use super::{Issued, Shared, forget, listing, webhooks};
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(dispatch).with_state(shared)
@@ -92,6 +92,7 @@ fn authorize(sim: &Shared, instance: &str, headers: &HeaderMap, need: Need) -> S
 async fn dispatch(
     State(sim): State<Arc<Shared>>,
     method: Method,
+    version: Version,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -100,6 +101,9 @@ async fn dispatch(
     let scripted = {
         let mut world = sim.world();
         world.log.push(format!("{method} {path}"));
+        if version == Version::HTTP_2 {
+            world.http2_requests += 1;
+        }
         let found = world
             .scripted
             .iter()
@@ -161,8 +165,12 @@ async fn route(
         (Method::GET, ["config"]) => Ok(config(sim)),
         (Method::POST, ["private", "token"]) => token(sim, instance, headers, body),
         (Method::POST, ["private", "orders"]) => create(sim, instance, body),
-        (Method::GET, ["private", "orders"]) => Ok(list(sim, instance)),
-        (Method::GET, ["private", "orders", id]) => Ok(get_order(sim, instance, id, uri).await),
+        (Method::GET, ["private", "orders"]) => {
+            Ok(reply(200, &listing::list(sim, instance, uri).await?))
+        }
+        (Method::GET, ["private", "orders", id]) => {
+            Ok(get_order(sim, instance, id, uri, headers).await)
+        }
         (Method::DELETE, ["private", "orders", id]) => {
             let force = query_param(uri, "force").as_deref() == Some("YES");
             let mut world = sim.world();
@@ -179,21 +187,90 @@ async fn route(
             let request = json_body(body)?;
             let now = sim.now();
             let base = sim.instance_base(instance);
+            let (granted, contract) = {
+                let mut world = sim.world();
+                let order = world
+                    .orders
+                    .get_mut(&(instance.to_owned(), (*id).to_owned()))
+                    .ok_or_else(|| SimError::new(404, 2005, "unknown order"))?;
+                let before = order.refund_total;
+                order.refund(&request, now)?;
+                (order.refund_total != before, order.contract.clone())
+            };
+            if granted {
+                sim.orders_changed();
+                let extra = json!({
+                    "refund_amount": request.get("refund"),
+                    "reason": request.get("reason"),
+                    // Nanoseconds since the epoch, as the manual says of this variable.
+                    "timestamp": (i128::from(now) * 1_000_000_000).to_string(),
+                });
+                webhooks::fire(
+                    sim,
+                    instance,
+                    "refund",
+                    webhooks::vars(id, &contract, extra),
+                );
+            }
+            let refund_uri = crate::TalerUri::Refund {
+                merchant_base_url: base,
+                order_id: (*id).to_owned(),
+            };
+            Ok(reply(
+                200,
+                &json!({ "taler_refund_uri": refund_uri.to_string(),
+                         "h_contract": format!("SIMULATED-H-CONTRACT-{id}") }),
+            ))
+        }
+        (Method::PATCH, ["private", "orders", id, "forget"]) => {
+            let request = json_body(body)?;
             let mut world = sim.world();
             let order = world
                 .orders
                 .get_mut(&(instance.to_owned(), (*id).to_owned()))
                 .ok_or_else(|| SimError::new(404, 2005, "unknown order"))?;
-            order.refund(&request, now)?;
-            let refund_uri = crate::TalerUri::Refund {
-                merchant_base_url: base,
-                order_id: order.id.clone(),
-            };
-            Ok(reply(
-                200,
-                &json!({ "taler_refund_uri": refund_uri.to_string(),
-                         "h_contract": format!("SIMULATED-H-CONTRACT-{}", order.id) }),
-            ))
+            forget::forget(&mut order.contract, &request)?;
+            order.touch();
+            Ok(empty(204))
+        }
+        (Method::POST, ["private", "webhooks"]) => {
+            let (id, hook) = webhooks::read_details(&json_body(body)?, true)?;
+            let mut world = sim.world();
+            let key = (instance.to_owned(), id);
+            match world.webhooks.get(&key) {
+                // The same webhook again (a retry) is accepted; other details conflict.
+                Some(existing) if *existing == hook => {}
+                Some(_) => {
+                    return Err(SimError::new(
+                        409,
+                        2900,
+                        "a webhook with this id exists with other details",
+                    ));
+                }
+                None => {
+                    world.webhooks.insert(key, hook);
+                }
+            }
+            Ok(empty(204))
+        }
+        (Method::GET, ["private", "webhooks"]) => Ok(reply(200, &webhooks::list(sim, instance))),
+        (Method::GET | Method::PATCH | Method::DELETE, ["private", "webhooks", id]) => {
+            let key = (instance.to_owned(), (*id).to_owned());
+            let unknown = || SimError::new(404, 2019, format!("unknown webhook {id}"));
+            if *method == Method::PATCH {
+                let (_, hook) = webhooks::read_details(&json_body(body)?, false)?;
+                let mut world = sim.world();
+                let stored = world.webhooks.get_mut(&key).ok_or_else(unknown)?;
+                *stored = hook;
+                return Ok(empty(204));
+            }
+            let mut world = sim.world();
+            if *method == Method::DELETE {
+                world.webhooks.remove(&key).ok_or_else(unknown)?;
+                return Ok(empty(204));
+            }
+            let hook = world.webhooks.get(&key).ok_or_else(unknown)?;
+            Ok(reply(200, &webhooks::details(hook)))
         }
         (Method::POST, ["orders", id, "claim"]) => {
             let request = json_body(body)?;
@@ -234,19 +311,14 @@ async fn route(
         }
         (Method::POST, ["__simulator", "orders", id, action]) => {
             let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            let now = sim.now();
-            let mut world = sim.world();
-            let order = world
-                .orders
-                .get_mut(&(instance.to_owned(), (*id).to_owned()))
-                .ok_or_else(|| SimError::new(404, 2005, "unknown order"))?;
             match *action {
-                "pay" => order.pay(request.get("session_id").and_then(Value::as_str), now)?,
-                "wire" if order.paid => {
-                    order.wired = true;
-                    order.touch();
-                }
-                "wire" => return Err(SimError::new(409, 2531, "the order is not paid")),
+                "pay" => super::pay(
+                    sim,
+                    instance,
+                    id,
+                    request.get("session_id").and_then(Value::as_str),
+                )?,
+                "wire" => super::wire(sim, instance, id)?,
                 _ => return Err(SimError::new(404, 21, "unknown simulator action")),
             }
             Ok(empty(204))
@@ -260,9 +332,18 @@ async fn route(
             sim.world().clock_offset += seconds;
             Ok(empty(204))
         }
-        (_, ["config"] | ["private", "token"] | ["private", "orders", ..] | ["orders", ..]) => Err(
-            SimError::new(405, 20, format!("method {method} not allowed here")),
-        ),
+        (
+            _,
+            ["config"]
+            | ["private", "token"]
+            | ["private", "orders", ..]
+            | ["private", "webhooks", ..]
+            | ["orders", ..],
+        ) => Err(SimError::new(
+            405,
+            20,
+            format!("method {method} not allowed here"),
+        )),
         _ => Err(SimError::new(404, 21, "unknown endpoint")),
     }
 }
@@ -361,7 +442,7 @@ fn token(sim: &Shared, instance: &str, headers: &HeaderMap, body: &Bytes) -> Sim
     ))
 }
 
-fn create(sim: &Shared, instance: &str, body: &Bytes) -> SimResult<Response> {
+fn create(sim: &Arc<Shared>, instance: &str, body: &Bytes) -> SimResult<Response> {
     let request = json_body(body)?;
     let now = sim.now();
     let base = sim.instance_base(instance);
@@ -375,7 +456,7 @@ fn create(sim: &Shared, instance: &str, body: &Bytes) -> SimResult<Response> {
         default_refund_delay: sim.default_refund_delay,
         now,
     };
-    let order = Order::create(&request, &inst, generated, token)?;
+    let mut order = Order::create(&request, &inst, generated, token)?;
     let mut world = sim.world();
     let key = (instance.to_owned(), order.id.clone());
     if let Some(existing) = world.orders.get(&key) {
@@ -396,36 +477,46 @@ fn create(sim: &Shared, instance: &str, body: &Bytes) -> SimResult<Response> {
         Some(t) => json!({ "order_id": order.id, "token": t }),
         None => json!({ "order_id": order.id }),
     };
+    world.last_row += 1;
+    order.row_id = world.last_row;
+    let vars = webhooks::vars(
+        &order.id,
+        &order.contract,
+        json!({ "instance_id": instance, "contract": order.contract }),
+    );
     world.orders.insert(key, order);
+    drop(world);
+    sim.orders_changed();
+    webhooks::fire(sim, instance, "order_created", vars);
     Ok(reply(200, &answer))
 }
 
-fn list(sim: &Shared, instance: &str) -> Response {
-    let world = sim.world();
-    let mut orders: Vec<&Order> = world
-        .orders
-        .iter()
-        .filter(|((i, _), _)| i == instance)
-        .map(|(_, o)| o)
-        .collect();
-    orders.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-    let rows: Vec<Value> = orders
-        .iter()
-        .enumerate()
-        .map(|(row, o)| {
-            json!({ "order_id": o.id, "row_id": row + 1, "timestamp": { "t_s": o.created },
-                    "amount": show(&o.amount), "summary": o.contract.get("summary"),
-                    "refundable": o.paid && o.refund_deadline > o.created, "paid": o.paid })
-        })
-        .collect();
-    reply(200, &json!({ "orders": rows }))
+/// The `ETag` of an order view: a hash of its JSON, so any change of what the view shows
+/// changes it.
+fn etag_of(view: &Value) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    view.to_string().hash(&mut hasher);
+    format!("\"{:016x}\"", hasher.finish())
 }
 
-/// `GET private/orders/$ID`: answers at once when paid (in the session, if one is given) or
-/// when no `timeout_ms` is given; otherwise holds the request until a change makes it paid,
-/// or the timeout passes.
-async fn get_order(sim: &Shared, instance: &str, id: &str, uri: &Uri) -> Response {
+/// `GET private/orders/$ID`: answers at once when no `timeout_ms` is given; otherwise holds
+/// the request until the order is paid (in the session, if one is given) — or, with
+/// `lp_not_etag`, until its view's `ETag` differs from that one — or the timeout passes. An
+/// answer whose `ETag` matches `If-None-Match` is `304 Not Modified`, without a body.
+async fn get_order(
+    sim: &Shared,
+    instance: &str,
+    id: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response {
     let session = query_param(uri, "session_id");
+    let not_etag = query_param(uri, "lp_not_etag");
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let timeout_ms = match query_param(uri, "timeout_ms").map(|t| t.parse::<u64>()) {
         None => 0,
         Some(Ok(ms)) => ms,
@@ -435,7 +526,7 @@ async fn get_order(sim: &Shared, instance: &str, id: &str, uri: &Uri) -> Respons
     let base = sim.instance_base(instance);
     let key = (instance.to_owned(), id.to_owned());
     loop {
-        let (view, done, mut changes) = {
+        let (view, paid, mut changes) = {
             let world = sim.world();
             let Some(order) = world.orders.get(&key) else {
                 return fail(SimError::new(404, 2005, "unknown order"));
@@ -446,8 +537,25 @@ async fn get_order(sim: &Shared, instance: &str, id: &str, uri: &Uri) -> Respons
                 order.changed.subscribe(),
             )
         };
+        let etag = etag_of(&view);
+        let done = match &not_etag {
+            Some(old) => *old != etag,
+            None => paid,
+        };
         if done || Instant::now() >= deadline {
-            return reply(200, &view);
+            let unchanged = if_none_match
+                .as_deref()
+                .is_some_and(|m| m.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+            let mut response = if unchanged {
+                sim.world().not_modified += 1;
+                empty(304)
+            } else {
+                reply(200, &view)
+            };
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                response.headers_mut().insert(header::ETAG, v);
+            }
+            return response;
         }
         // Woken by any change (claim, payment, deletion); a timeout answers the current view.
         let _ = tokio::time::timeout_at(deadline, changes.changed()).await;

@@ -6,9 +6,15 @@
 //! password, or login tokens from `POST private/token` with HTTP Basic, which expire);
 //! `POST private/orders` with the backend's checks (idempotent for the same proposal, 409 for a
 //! different one under the same id); `GET private/orders/$ID` with `session_id` and long
-//! polling that really holds the request (`timeout_ms`) until payment or timeout; refunds with
-//! total semantics; deletion rules; the public claim endpoint; `/instances/$ID/` prefixes; and
-//! every error as `{code, hint}` with its `TALER_EC` number.
+//! polling that really holds the request (`timeout_ms`) until payment or timeout, `ETag`s,
+//! `If-None-Match` (`304 Not Modified`) and `lp_not_etag` (wait for any change); refunds with
+//! total semantics; deletion rules; `PATCH private/orders/$ID/forget` (fields marked
+//! `_forgettable`); the order list with its filters and long polling; webhooks (registration,
+//! listing, reading, update, deletion, and delivery of `order_created`, `pay`, `refund` and
+//! `order_settled` events with Mustach-expanded templates, retried on failure); the public
+//! claim endpoint; `/instances/$ID/` prefixes; and every error as `{code, hint}` with its
+//! `TALER_EC` number. It speaks HTTP/1.1 and HTTP/2 (h2c with prior knowledge) on one port,
+//! with a limit of streams per HTTP/2 connection like real servers.
 //!
 //! A wallet is played by [`Simulator::pay`], [`Simulator::claim`] and [`Simulator::wire`] (also
 //! reachable over HTTP under `/__simulator/`), and time by [`Simulator::advance`]. Its tokens
@@ -24,8 +30,11 @@
 //! # Ok(()) }
 //! ```
 
+mod forget;
 mod http;
+mod listing;
 mod model;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -38,6 +47,8 @@ use url::Url;
 
 use model::Order;
 pub use model::SimError;
+pub use webhooks::Delivery;
+use webhooks::StoredWebhook;
 
 /// A scripted answer, replacing the next matching request's real one.
 #[derive(Debug, Clone)]
@@ -67,6 +78,18 @@ struct World {
     scripted: Vec<Scripted>,
     /// `METHOD /path` of every request, in order.
     log: Vec<String>,
+    /// How many requests came over HTTP/2.
+    http2_requests: usize,
+    /// How many `304 Not Modified` answers were given.
+    not_modified: usize,
+    /// (instance, webhook id) → webhook.
+    webhooks: HashMap<(String, String), StoredWebhook>,
+    /// Webhooks sent, in the order they finished.
+    deliveries: Vec<Delivery>,
+    /// The last order row number given.
+    last_row: u64,
+    /// Bumped when an order is created or changes: order-list long polls wait on it.
+    orders_changed: tokio::sync::watch::Sender<u64>,
 }
 
 /// Configuration shared by the handlers.
@@ -80,6 +103,8 @@ struct Shared {
     default_refund_delay: i64,
     root: Url,
     counter: AtomicU64,
+    /// Where webhooks are sent from.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Shared {
@@ -89,6 +114,21 @@ impl Shared {
 
     fn now(&self) -> i64 {
         jiff::Timestamp::now().as_second() + self.world().clock_offset
+    }
+
+    /// `current` of the announced protocol version.
+    fn version_current(&self) -> u32 {
+        self.world()
+            .version
+            .split(':')
+            .next()
+            .and_then(|c| c.parse::<u32>().ok())
+            .unwrap_or(0)
+    }
+
+    /// Wakes the order-list long polls.
+    fn orders_changed(&self) {
+        self.world().orders_changed.send_modify(|n| *n += 1);
     }
 
     /// A fresh, unpredictable-enough id for a test double (Crockford base32 alphabet).
@@ -128,6 +168,7 @@ pub struct SimulatorBuilder {
     instances: Vec<String>,
     default_pay_delay: i64,
     default_refund_delay: i64,
+    max_concurrent_streams: u32,
 }
 
 impl Default for SimulatorBuilder {
@@ -139,6 +180,7 @@ impl Default for SimulatorBuilder {
             instances: vec!["admin".into()],
             default_pay_delay: 3600,
             default_refund_delay: 0,
+            max_concurrent_streams: 100,
         }
     }
 }
@@ -175,7 +217,15 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Starts the simulator on `127.0.0.1` (a free port), on the current tokio runtime.
+    /// How many requests one HTTP/2 connection may carry at once
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`; default 100, as in common servers).
+    pub fn max_concurrent_streams(mut self, streams: u32) -> Self {
+        self.max_concurrent_streams = streams;
+        self
+    }
+
+    /// Starts the simulator on `127.0.0.1` (a free port), on the current tokio runtime. It
+    /// speaks HTTP/1.1 and HTTP/2 (h2c, with prior knowledge) on the same port.
     pub async fn start(self) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -194,22 +244,104 @@ impl SimulatorBuilder {
             default_refund_delay: self.default_refund_delay,
             root,
             counter: AtomicU64::new(1),
+            runtime: tokio::runtime::Handle::current(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = http::router(shared.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        tokio::spawn(serve(listener, app, self.max_concurrent_streams, stopped));
         Ok(Simulator {
             shared,
             addr,
             _stop: stop,
         })
     }
+}
+
+/// A wallet pays an order (see [`Simulator::pay`]).
+fn pay(
+    sim: &Arc<Shared>,
+    instance: &str,
+    order_id: &str,
+    session_id: Option<&str>,
+) -> Result<(), SimError> {
+    let now = sim.now();
+    let contract = {
+        let mut world = sim.world();
+        let order = world
+            .orders
+            .get_mut(&(instance.to_owned(), order_id.to_owned()))
+            .ok_or_else(|| SimError::new(404, 2005, "unknown order"))?;
+        order.pay(session_id, now)?;
+        order.contract.clone()
+    };
+    sim.orders_changed();
+    let vars = webhooks::vars(order_id, &contract, Value::Null);
+    webhooks::fire(sim, instance, "pay", vars);
+    Ok(())
+}
+
+/// The exchange wires an order's money (see [`Simulator::wire`]).
+fn wire(sim: &Arc<Shared>, instance: &str, order_id: &str) -> Result<(), SimError> {
+    {
+        let mut world = sim.world();
+        let order = world
+            .orders
+            .get_mut(&(instance.to_owned(), order_id.to_owned()))
+            .ok_or_else(|| SimError::new(404, 2005, "unknown order"))?;
+        if !order.paid {
+            return Err(SimError::new(409, 2531, "the order is not paid"));
+        }
+        order.wired = true;
+        order.touch();
+    }
+    sim.orders_changed();
+    let mut vars = serde_json::Map::new();
+    vars.insert("order_id".into(), order_id.into());
+    vars.insert("wtid".into(), "SIMULATED-WTID".into());
+    webhooks::fire(sim, instance, "order_settled", vars);
+    Ok(())
+}
+
+/// Accepts connections until `stopped`, then lets the open ones finish. axum's own `serve`
+/// cannot set HTTP/2's stream limit, hence this loop.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    max_concurrent_streams: u32,
+    stopped: oneshot::Receiver<()>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http2()
+        .max_concurrent_streams(max_concurrent_streams);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let service = TowerToHyperService::new(app.clone());
+                    let connection = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .into_owned();
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        let _ = connection.await;
+                    });
+                }
+                // Out of file descriptors, most likely: let connections close, then go on.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            },
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// A running merchant-backend simulator; stops when dropped.
@@ -296,25 +428,25 @@ impl Simulator {
     }
 
     /// A wallet pays the order, proving payment in `session_id` (or the order's own session).
+    /// The instance's `pay` webhooks are sent.
     pub fn pay(
         &self,
         instance: &str,
         order_id: &str,
         session_id: Option<&str>,
     ) -> Result<(), SimError> {
-        self.with_order(instance, order_id, |o, now| o.pay(session_id, now))
+        pay(&self.shared, instance, order_id, session_id)
     }
 
-    /// The exchange wires the money of a paid order.
+    /// The exchange wires the money of a paid order. The instance's `order_settled` webhooks
+    /// are sent.
     pub fn wire(&self, instance: &str, order_id: &str) -> Result<(), SimError> {
-        self.with_order(instance, order_id, |o, _| {
-            if !o.paid {
-                return Err(SimError::new(409, 2531, "the order is not paid"));
-            }
-            o.wired = true;
-            o.touch();
-            Ok(())
-        })
+        wire(&self.shared, instance, order_id)
+    }
+
+    /// The webhooks sent so far (each after its last attempt).
+    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+        self.shared.world().deliveries.clone()
     }
 
     /// Moves the simulator's clock forward (deadlines, token expiry).
@@ -364,6 +496,16 @@ impl Simulator {
     /// `METHOD /path` of every request received so far.
     pub fn log(&self) -> Vec<String> {
         self.shared.world().log.clone()
+    }
+
+    /// How many requests came over HTTP/2 (the rest came over HTTP/1.1).
+    pub fn http2_requests(&self) -> usize {
+        self.shared.world().http2_requests
+    }
+
+    /// How many `304 Not Modified` answers the order status endpoint gave.
+    pub fn not_modified(&self) -> usize {
+        self.shared.world().not_modified
     }
 
     /// How many requests `METHOD /path` (exactly) received.

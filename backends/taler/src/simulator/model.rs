@@ -56,6 +56,8 @@ pub(super) fn show(amount: &Amount) -> String {
 #[derive(Debug)]
 pub(super) struct Order {
     pub id: String,
+    /// The backend's row number (increasing with creation; given when stored).
+    pub row_id: u64,
     /// The request body that created it (a retry must repeat it exactly).
     pub proposal: Value,
     pub contract: Map<String, Value>,
@@ -247,7 +249,14 @@ impl Order {
         if let Some(m) = fulfillment_message {
             contract.insert("fulfillment_message".into(), m.into());
         }
-        for key in ["extra", "minimum_age", "summary_i18n"] {
+        // `_forgettable` marks the fields `PATCH .../forget` may erase.
+        for key in [
+            "extra",
+            "minimum_age",
+            "summary_i18n",
+            "delivery_location",
+            "_forgettable",
+        ] {
             if let Some(v) = order.get(key) {
                 contract.insert(key.into(), v.clone());
             }
@@ -259,6 +268,7 @@ impl Order {
         let (changed, _) = watch::channel(0);
         Ok(Order {
             id,
+            row_id: 0,
             proposal: body.clone(),
             contract,
             refund_total: Amount::zero(amount.currency()),

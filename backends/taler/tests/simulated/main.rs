@@ -4,9 +4,14 @@
 mod auth;
 mod conformance;
 mod errors;
+mod etag;
+mod forget;
+mod http2;
+mod listing;
 mod refund_cancel;
 mod request;
 mod response;
 mod simulator_rules;
 mod status;
 mod support;
+mod webhooks;

@@ -188,3 +188,33 @@ async fn cancel_follows_the_deletion_rules() {
     );
     assert!(sim.order("admin", "PAIDDEL").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_post_is_resent_safely_after_a_server_failure() {
+    let Env { sim, payment } = crate::support::env().await;
+    let payment = payment.with_policy(
+        policy()
+            .retries(1)
+            .retry_backoff(std::time::Duration::from_millis(10)),
+    );
+    payment.request(&req("10", "RR")).await.unwrap();
+    sim.pay("admin", "RR", None).unwrap();
+    // The first POST fails on the server's side; the same total is sent again.
+    sim.script("POST", "/private/orders/RR/refund", 503, "busy");
+    let r = payment
+        .refund(&Adjustment::new("RR", eur("4")))
+        .await
+        .unwrap();
+    assert_eq!(r.refunded_amount, Some(eur("4")));
+    assert_eq!(sim.hits("POST /private/orders/RR/refund"), 2);
+    assert_eq!(sim.order("admin", "RR").unwrap()["refund_amount"], "EUR:4");
+    // Failing for good: the error says the refund's fate is unknown.
+    sim.script("POST", "/private/orders/RR/refund", 500, r#"{"code": 52}"#);
+    sim.script("POST", "/private/orders/RR/refund", 500, r#"{"code": 52}"#);
+    let err = payment
+        .refund(&Adjustment::new("RR", eur("1")))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("read the order's status"), "{err}");
+    assert_eq!(sim.order("admin", "RR").unwrap()["refund_amount"], "EUR:4");
+}

@@ -88,3 +88,25 @@ pub fn later(payment: &Payment, seconds: i64) -> Payment {
             .unwrap()
     })
 }
+
+/// A simulator, the backend itself (for GNU Taler's own operations) and a `Payment` over it.
+pub struct TalerEnv {
+    pub sim: Simulator,
+    pub taler: Arc<Taler>,
+    pub payment: Payment,
+}
+
+pub async fn taler_env_with(builder: SimulatorBuilder, patch: Value) -> TalerEnv {
+    let sim = builder.start().await.unwrap();
+    let taler = backend(config(&sim, patch));
+    let payment = Payment::new(taler.clone()).with_policy(policy());
+    TalerEnv {
+        sim,
+        taler,
+        payment,
+    }
+}
+
+pub async fn taler_env() -> TalerEnv {
+    taler_env_with(Simulator::builder(), json!({})).await
+}
