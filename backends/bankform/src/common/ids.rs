@@ -56,9 +56,16 @@ impl EntropyStream {
 
     /// `len` characters drawn uniformly from `alphabet` (ASCII).
     pub(crate) fn string(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(alphabet[self.below(alphabet.len())]))
-            .collect()
+        let mut s = String::with_capacity(len);
+        self.push_string(&mut s, alphabet, len);
+        s
+    }
+
+    /// Appends `len` characters drawn uniformly from `alphabet` (ASCII) to `out`.
+    pub(crate) fn push_string(&mut self, out: &mut String, alphabet: &[u8], len: usize) {
+        for _ in 0..len {
+            out.push(char::from(alphabet[self.below(alphabet.len())]));
+        }
     }
 
     /// A version-4 UUID as 32 lower-case hex digits (eopayment's `uuid4().hex` shape).

@@ -393,15 +393,33 @@ pub(crate) const SHA_OUT: &[&str] = &[
     "VC",
 ];
 
-/// Whether the upper-case `name` is in `list`, a `NAME*XX*` entry matching `NAME` followed by
-/// one or more digits (D13: eopayment matches those entries literally and never signs them).
+/// Whether `name` (upper case) is covered by `list` (sorted, as both lists are): an entry
+/// equal to it, or a `NAME*XX*` entry with `name` = `NAME` followed by one or more digits
+/// (D13: eopayment matches those entries literally and never signs them). Two binary
+/// searches, as this runs for every field of every request and return.
 pub(crate) fn listed(list: &[&str], name: &str) -> bool {
-    list.iter().any(|entry| match entry.strip_suffix("*XX*") {
-        Some(stem) => name
-            .strip_prefix(stem)
-            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())),
-        None => *entry == name,
-    })
+    if !name.ends_with("*XX*") && list.binary_search(&name).is_ok() {
+        return true;
+    }
+    // No stem of either list ends with a digit (tested), so the stem is `name` without its
+    // trailing digits.
+    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    stem.len() < name.len()
+        && list
+            .binary_search_by(|entry| cmp_joined(entry, stem, "*XX*"))
+            .is_ok()
+}
+
+/// `entry` compared with `stem` followed by `suffix`, without building the latter.
+fn cmp_joined(entry: &str, stem: &str, suffix: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    let (e, s) = (entry.as_bytes(), stem.as_bytes());
+    let k = e.len().min(s.len());
+    match e[..k].cmp(&s[..k]) {
+        Equal if e.len() < s.len() => Less,
+        Equal => e[s.len()..].cmp(suffix.as_bytes()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -420,5 +438,42 @@ mod tests {
         assert!(listed(SHA_IN, "AMOUNT3"));
         assert!(listed(SHA_OUT, "NCERROR"));
         assert!(!listed(SHA_OUT, "SHASIGN"));
+    }
+
+    /// The scan the binary searches replace: it is the definition.
+    fn listed_by_scan(list: &[&str], name: &str) -> bool {
+        list.iter().any(|entry| match entry.strip_suffix("*XX*") {
+            Some(stem) => name
+                .strip_prefix(stem)
+                .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())),
+            None => *entry == name,
+        })
+    }
+
+    #[test]
+    fn binary_search_agrees_with_the_scan() {
+        for list in [SHA_IN, SHA_OUT] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted");
+            for entry in list {
+                if let Some(stem) = entry.strip_suffix("*XX*") {
+                    assert!(!stem.ends_with(|c: char| c.is_ascii_digit()), "{entry}");
+                }
+            }
+        }
+        let mut names: Vec<String> = Vec::new();
+        for entry in SHA_IN.iter().chain(SHA_OUT) {
+            let stem = entry.trim_end_matches("*XX*");
+            for suffix in ["", "0", "7", "12", "X", "1X", "*XX*", "*XX*1", "A", "a"] {
+                names.push(format!("{stem}{suffix}"));
+                names.push(format!("{entry}{suffix}"));
+            }
+            names.push(stem[..stem.len() / 2].to_owned());
+        }
+        names.extend(["", "1", "*XX*", "ZZZZ", "AAAA", "AMOUNT*XX*"].map(String::from));
+        for list in [SHA_IN, SHA_OUT] {
+            for n in &names {
+                assert_eq!(listed(list, n), listed_by_scan(list, n), "{n}");
+            }
+        }
     }
 }

@@ -63,6 +63,7 @@ use url::Url;
 pub use config::{CancelType, CaptureMode, Config, Extra, PAYBOX_PUBLIC_KEY, Platform};
 
 use crate::common::config::{Object, load, set_default, text};
+use crate::common::sign::HmacSha512;
 use crate::common::time;
 use direct::DirectOp;
 
@@ -72,7 +73,8 @@ const KIND: &str = "paybox";
 #[derive(Debug)]
 pub struct Paybox {
     config: Config,
-    hmac_key: Vec<u8>,
+    /// HMAC-SHA-512 keyed with the binary `shared_secret`, prepared once (redacted in `Debug`).
+    hmac_key: HmacSha512,
     public_key: RsaPublicKey,
     timezone: TimeZone,
     system_url: Url,
@@ -136,6 +138,7 @@ impl Paybox {
     /// The backend of an already validated configuration.
     fn from_config(config: Config, description: Description) -> Result<Paybox> {
         let hmac_key = hex::decode(config.shared_secret.expose())
+            .map(|key| HmacSha512::new(&key))
             .map_err(|_| config_error("shared_secret", "must be hexadecimal"))?;
         let public_key =
             signature::public_key(config.public_key.as_deref().unwrap_or(PAYBOX_PUBLIC_KEY))

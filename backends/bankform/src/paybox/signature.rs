@@ -13,11 +13,12 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha1::Sha1;
 
-use crate::common::sign;
+use crate::common::sign::{self, HmacSha512};
 
 /// The HMAC input of the request fields.
-pub(crate) fn hmac_input<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let mut s = String::with_capacity(1024);
+pub(crate) fn hmac_input<'a>(fields: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
+    let len = fields.clone().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut s = String::with_capacity(len);
     for (i, (name, value)) in fields.enumerate() {
         if i > 0 {
             s.push('&');
@@ -30,8 +31,11 @@ pub(crate) fn hmac_input<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>) -
 }
 
 /// `PBX_HMAC` of the request fields, with the binary key.
-pub(crate) fn hmac<'a>(key: &[u8], fields: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    hex::encode_upper(sign::hmac_sha512(key, hmac_input(fields).as_bytes()))
+pub(crate) fn hmac<'a>(
+    key: &HmacSha512,
+    fields: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> String {
+    hex::encode_upper(key.mac(hmac_input(fields).as_bytes()))
 }
 
 /// Reads a PEM public key (SubjectPublicKeyInfo, or PKCS#1 `RSA PUBLIC KEY`).
@@ -70,12 +74,17 @@ const REENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// The signed text as eopayment rebuilds it: `name=pct(value)` joined with `&`.
-pub(crate) fn reencoded(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(n, v)| format!("{n}={}", utf8_percent_encode(v, REENCODE)))
-        .collect::<Vec<_>>()
-        .join("&")
+pub(crate) fn reencoded<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut s = String::with_capacity(256);
+    for (i, (n, v)) in pairs.enumerate() {
+        if i > 0 {
+            s.push('&');
+        }
+        s.push_str(n);
+        s.push('=');
+        s.extend(utf8_percent_encode(v, REENCODE));
+    }
+    s
 }
 
 #[cfg(test)]
@@ -85,7 +94,7 @@ mod tests {
     #[test]
     fn published_hmac() {
         // eopayment's test_sign (spec §3.7).
-        let key = hex::decode("0123456789ABCDEF".repeat(8)).unwrap();
+        let key = HmacSha512::new(&hex::decode("0123456789ABCDEF".repeat(8)).unwrap());
         let fields = [
             ("PBX_SITE", "12345678"),
             ("PBX_RANG", "32"),
@@ -129,7 +138,10 @@ FBFKOZhgBJnkC+l6+XhT4aYWKaQ4ocmOMV92yjeXTE4=",
 
     #[test]
     fn reencoding() {
-        let pairs = vec![("reference".to_owned(), "1234!x y/é".to_owned())];
-        assert_eq!(reencoded(&pairs), "reference=1234%21x%20y/%C3%A9");
+        let pairs = [("reference", "1234!x y/é"), ("b", "")];
+        assert_eq!(
+            reencoded(pairs.into_iter()),
+            "reference=1234%21x%20y/%C3%A9&b="
+        );
     }
 }

@@ -115,55 +115,91 @@ const MAX_UNKNOWN: usize = 1024;
 
 /// Why `value` is not acceptable for the field `name`, if it is not. An empty value is always
 /// acceptable (the bank treats it as absent).
+#[cfg(test)]
 pub(crate) fn problem(name: &str, value: &str) -> Option<String> {
-    if value.is_empty() {
-        return None;
-    }
-    let len = value.chars().count();
-    let Some(spec) = SPECS
-        .binary_search_by(|s| s.name.cmp(name))
-        .ok()
-        .and_then(|i| SPECS.get(i))
-    else {
-        return (len > MAX_UNKNOWN)
-            .then(|| format!("{name} must be at most {MAX_UNKNOWN} characters"));
-    };
-    if let Some(exact) = spec.exact
-        && len != exact
-    {
-        return Some(format!("{name} must be exactly {exact} characters"));
-    }
-    if let Some(max) = spec.max
-        && len > max
-    {
-        return Some(format!("{name} must be at most {max} characters"));
-    }
-    if !spec.choices.is_empty() && !spec.choices.contains(&value) {
-        return Some(format!("{name} must be one of {}", spec.choices.join(", ")));
-    }
-    let ok = match spec.kind {
-        Numeric => value.bytes().all(|b| b.is_ascii_digit()),
-        Alpha => value.bytes().all(|b| b.is_ascii_alphabetic()),
-        Alnum => value.bytes().all(|b| b.is_ascii_alphanumeric()),
-        AlnumDash => value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
-        AlnumSemicolon => value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b';' || b == b'_'),
-        Any => !value.chars().any(char::is_control),
-    };
-    (!ok).then(|| {
-        let what = match spec.kind {
-            Numeric => "digits",
-            Alpha => "letters",
-            Alnum => "letters and digits",
-            AlnumDash => "letters, digits and -",
-            AlnumSemicolon => "letters, digits and ;",
-            Any => "printable characters",
+    Checker::default().problem(name, value)
+}
+
+/// Checks fields one after the other; finding a field's spec is one or two comparisons when
+/// the fields come in name order, as polypay builds its forms.
+#[derive(Debug, Default)]
+pub(crate) struct Checker {
+    /// Where the previous name was found (or would be inserted) in [`SPECS`].
+    cursor: usize,
+}
+
+impl Checker {
+    /// The spec of `name`, if polypay knows the field.
+    fn spec(&mut self, name: &str) -> Option<&'static Spec> {
+        let at = match SPECS.get(self.cursor) {
+            Some(s) if s.name <= name => {
+                let mut k = self.cursor;
+                while SPECS.get(k).is_some_and(|s| s.name < name) {
+                    k += 1;
+                }
+                k
+            }
+            _ => SPECS.partition_point(|s| s.name < name),
         };
-        format!("{name} must contain only {what}")
-    })
+        self.cursor = at;
+        SPECS.get(at).filter(|s| s.name == name)
+    }
+
+    /// Why `value` is not acceptable for the field `name`, if it is not. An empty value is
+    /// always acceptable (the bank treats it as absent).
+    pub(crate) fn problem(&mut self, name: &str, value: &str) -> Option<String> {
+        if value.is_empty() {
+            return None;
+        }
+        let ascii = value.is_ascii();
+        let len = if ascii {
+            value.len()
+        } else {
+            value.chars().count()
+        };
+        let Some(spec) = self.spec(name) else {
+            return (len > MAX_UNKNOWN)
+                .then(|| format!("{name} must be at most {MAX_UNKNOWN} characters"));
+        };
+        if let Some(exact) = spec.exact
+            && len != exact
+        {
+            return Some(format!("{name} must be exactly {exact} characters"));
+        }
+        if let Some(max) = spec.max
+            && len > max
+        {
+            return Some(format!("{name} must be at most {max} characters"));
+        }
+        if !spec.choices.is_empty() && !spec.choices.contains(&value) {
+            return Some(format!("{name} must be one of {}", spec.choices.join(", ")));
+        }
+        let ok = match spec.kind {
+            Numeric => value.bytes().all(|b| b.is_ascii_digit()),
+            Alpha => value.bytes().all(|b| b.is_ascii_alphabetic()),
+            Alnum => value.bytes().all(|b| b.is_ascii_alphanumeric()),
+            AlnumDash => value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+            AlnumSemicolon => value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b';' || b == b'_'),
+            // ASCII text has no control characters but these (`char::is_control` on ASCII).
+            Any if ascii => !value.bytes().any(|b| b < 0x20 || b == 0x7f),
+            Any => !value.chars().any(char::is_control),
+        };
+        (!ok).then(|| {
+            let what = match spec.kind {
+                Numeric => "digits",
+                Alpha => "letters",
+                Alnum => "letters and digits",
+                AlnumDash => "letters, digits and -",
+                AlnumSemicolon => "letters, digits and ;",
+                Any => "printable characters",
+            };
+            format!("{name} must contain only {what}")
+        })
+    }
 }
 
 #[cfg(test)]
@@ -191,5 +227,36 @@ mod tests {
         assert!(problem("vads_whatever", &"x".repeat(1025)).is_some());
         assert!(problem("vads_contrib", "a\nb").is_some());
         assert!(problem("vads_payment_cards", "CB;VISA;AMEX").is_none());
+        assert!(problem("vads_contrib", "a\u{85}b").is_some());
+        assert!(problem("vads_contrib", "a\u{7f}b").is_some());
+        assert!(problem("vads_contrib", "Mihaï").is_none());
+    }
+
+    /// Whatever the order of the names, the checker finds the same specs as a binary search.
+    #[test]
+    fn checker_finds_every_spec_in_any_order() {
+        let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
+        names.extend([
+            "vads_a",
+            "vads_zzz",
+            "vads_cust",
+            "vads_url",
+            "other",
+            "vads_trans_idx",
+        ]);
+        let expected = |n: &str| SPECS.binary_search_by(|s| s.name.cmp(n)).ok();
+        for round in 0..3 {
+            let mut order = names.clone();
+            match round {
+                0 => order.sort_unstable(),
+                1 => order.reverse(),
+                _ => order.sort_by_key(|n| n.len()),
+            }
+            let mut c = Checker::default();
+            for n in order {
+                let found = c.spec(n).map(|s| s.name);
+                assert_eq!(found, expected(n).map(|i| SPECS[i].name), "{n}");
+            }
+        }
     }
 }

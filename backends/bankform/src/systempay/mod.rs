@@ -64,6 +64,7 @@ use url::Url;
 pub use config::{Config, CtxMode, Extra, PaymentConfig, SignatureAlgo};
 
 use crate::common::config::{Object, load, set_default, text, warning};
+use crate::common::sign::HmacSha256;
 
 /// The two kinds of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +105,9 @@ pub struct SystemPay {
     config: Config,
     service_url: Url,
     description: Description,
+    /// HMAC keys of the TEST and PRODUCTION secrets, prepared once.
+    hmac_test: HmacSha256,
+    hmac_production: Option<HmacSha256>,
 }
 
 fn capabilities() -> Capabilities {
@@ -145,19 +149,32 @@ impl SystemPay {
                 "must be a URL",
             )]))
         })?;
+        let hmac_test = HmacSha256::new(config.secret_test.expose().as_bytes());
+        let hmac_production = config
+            .secret_production
+            .as_ref()
+            .map(|s| HmacSha256::new(s.expose().as_bytes()));
         Ok(SystemPay {
             flavor,
             config,
             service_url,
             description,
+            hmac_test,
+            hmac_production,
         })
     }
 
-    /// The secret of a `vads_ctx_mode`.
-    fn secret_for(&self, ctx_mode: &str) -> Option<&str> {
+    /// The key of a `vads_ctx_mode`.
+    fn key_for(&self, ctx_mode: &str) -> Option<signature::Key<'_>> {
         match ctx_mode {
-            "TEST" => Some(self.config.secret_test.expose()),
-            "PRODUCTION" => self.config.secret_production.as_ref().map(|s| s.expose()),
+            "TEST" => Some(signature::Key {
+                secret: self.config.secret_test.expose(),
+                hmac: &self.hmac_test,
+            }),
+            "PRODUCTION" => Some(signature::Key {
+                secret: self.config.secret_production.as_ref()?.expose(),
+                hmac: self.hmac_production.as_ref()?,
+            }),
             _ => None,
         }
     }
