@@ -76,7 +76,7 @@ impl EntropyStream {
         }
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
-        hex::encode(b)
+        crate::common::sign::hex_lower(&b)
     }
 
     /// A number in `[low, high]` (inclusive), uniformly.

@@ -37,27 +37,44 @@ impl<'a> Received<'a> {
     pub(crate) fn parse_with(incoming: &'a Incoming, decoding: Decoding) -> Result<Received<'a>> {
         let raw = raw_text(incoming)?;
         let bytes = raw.as_bytes();
-        let mut pairs = Vec::with_capacity(bytes.iter().filter(|b| **b == b'&').count() + 1);
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = bytes[start..]
-                .iter()
-                .position(|b| *b == b'&')
-                .map_or(bytes.len(), |i| start + i);
-            // `&` and `=` are ASCII, so every index here is a character boundary.
-            let piece = raw.get(start..end).unwrap_or_default();
-            start = end + 1;
-            if piece.is_empty() {
-                continue;
+        let mut pairs = Vec::with_capacity(24);
+        // One pass: where the piece starts, where its first `=` is, and whether its name or
+        // value holds `%` or `+` (only those need decoding; the rest is borrowed).
+        let (mut start, mut eq) = (0, None);
+        let (mut name_coded, mut value_coded) = (false, false);
+        let mut i = 0;
+        while i <= bytes.len() {
+            // Skip ordinary bytes quickly: only `&`, `=`, `%` and `+` matter here.
+            while bytes.get(i).is_some_and(|b| !SPECIAL[usize::from(*b)]) {
+                i += 1;
             }
-            let (name, value) = match piece.as_bytes().iter().position(|b| *b == b'=') {
-                Some(i) => (
-                    piece.get(..i).unwrap_or_default(),
-                    piece.get(i + 1..).unwrap_or_default(),
-                ),
-                None => (piece, ""),
-            };
-            pairs.push((decode(name, decoding)?, decode(value, decoding)?));
+            match bytes.get(i).copied().unwrap_or(b'&') {
+                b'&' => {
+                    if i > start {
+                        // `&` and `=` are ASCII, so these indices are character boundaries.
+                        let (name, value) = match eq {
+                            Some(e) => (raw.get(start..e), raw.get(e + 1..i)),
+                            None => (raw.get(start..i), Some("")),
+                        };
+                        let text = |part: Option<&'a str>, coded: bool| {
+                            let part = part.unwrap_or_default();
+                            if coded {
+                                decode_bytes(part.as_bytes(), decoding).map(Cow::Owned)
+                            } else {
+                                Ok(Cow::Borrowed(part))
+                            }
+                        };
+                        pairs.push((text(name, name_coded)?, text(value, value_coded)?));
+                    }
+                    (start, eq) = (i + 1, None);
+                    (name_coded, value_coded) = (false, false);
+                }
+                b'=' if eq.is_none() => eq = Some(i),
+                b'%' | b'+' if eq.is_none() => name_coded = true,
+                b'%' | b'+' => value_coded = true,
+                _ => {}
+            }
+            i += 1;
         }
         if let Some(name) = first_duplicate(pairs.len(), |i| pairs[i].0.as_ref()) {
             return Err(Error::malformed(format!(
@@ -149,6 +166,16 @@ fn fingerprint(s: &str) -> u64 {
     })
 }
 
+/// The bytes the form parser stops at.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'&' as usize] = true;
+    t[b'=' as usize] = true;
+    t[b'%' as usize] = true;
+    t[b'+' as usize] = true;
+    t
+};
+
 /// How percent-decoded bytes become text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Decoding {
@@ -180,15 +207,6 @@ fn raw_text(incoming: &Incoming) -> Result<&str> {
     Ok(text.trim_start_matches('?').trim_end_matches(['\r', '\n']))
 }
 
-/// Decodes one form-urlencoded component (`+` is a space), borrowing it when it holds no
-/// `%` or `+` (most names and values).
-pub(crate) fn decode(raw: &str, decoding: Decoding) -> Result<Text<'_>> {
-    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
-        return Ok(Cow::Borrowed(raw));
-    }
-    decode_bytes(raw.as_bytes(), decoding).map(Cow::Owned)
-}
-
 /// The value of an ASCII hex digit.
 fn hex_digit(b: u8) -> Option<u8> {
     match b {
@@ -202,25 +220,28 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// Decodes one form-urlencoded component given as bytes (`+` is a space; a `%` not followed
 /// by two hex digits stays as it is, as in `percent_encoding`), in one pass.
 pub(crate) fn decode_bytes(raw: &[u8], decoding: Decoding) -> Result<String> {
-    let mut bytes = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
+    // Decoding never lengthens: write into a buffer of the input's size, then cut it.
+    let mut bytes = vec![0u8; raw.len()];
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&b), Some(slot)) = (raw.get(i), bytes.get_mut(j)) {
         i += 1;
-        match b {
-            b'+' => bytes.push(b' '),
+        j += 1;
+        *slot = match b {
+            b'+' => b' ',
             b'%' => match (
                 raw.get(i).copied().and_then(hex_digit),
                 raw.get(i + 1).copied().and_then(hex_digit),
             ) {
                 (Some(high), Some(low)) => {
-                    bytes.push(high << 4 | low);
                     i += 2;
+                    high << 4 | low
                 }
-                _ => bytes.push(b'%'),
+                _ => b'%',
             },
-            _ => bytes.push(b),
-        }
+            _ => b,
+        };
     }
+    bytes.truncate(j);
     match decoding {
         Decoding::Utf8 => String::from_utf8(bytes)
             .map_err(|_| Error::malformed("a parameter is not valid UTF-8 once decoded")),

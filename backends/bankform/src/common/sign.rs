@@ -101,6 +101,25 @@ fn unreachable_key_length() -> ! {
     unreachable!("HMAC accepts keys of any length")
 }
 
+/// `bytes` in hexadecimal, lower case (`hex::encode`), written into a string sized once.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    hex_with(bytes, b"0123456789abcdef")
+}
+
+/// `bytes` in hexadecimal, upper case (`hex::encode_upper`).
+pub(crate) fn hex_upper(bytes: &[u8]) -> String {
+    hex_with(bytes, b"0123456789ABCDEF")
+}
+
+fn hex_with(bytes: &[u8], digits: &[u8; 16]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(digits[usize::from(b >> 4)]));
+        s.push(char::from(digits[usize::from(b & 15)]));
+    }
+    s
+}
+
 /// Constant-time equality of two byte strings (lengths are not secret).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
@@ -161,6 +180,9 @@ mod tests {
         assert!(!ct_eq_hex(&hex::encode(sha1(b"y")), &d));
         assert!(!ct_eq_hex("", &d));
         assert!(!ct_eq(b"ab", b"abc"));
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex_lower(&all), hex::encode(&all));
+        assert_eq!(hex_upper(&all), hex::encode_upper(&all));
         assert!(!ct_eq_hex(&hex::encode(d)[..38], &d));
         assert!(!ct_eq_hex("é", &[0xe9]));
         let long = [7u8; 100];

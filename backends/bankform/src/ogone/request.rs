@@ -87,7 +87,7 @@ impl Ogone {
         }
         for (name, value) in &extra.fields {
             let upper = name.to_ascii_uppercase();
-            if OWN.contains(&upper.as_str()) || !params::listed(params::SHA_IN, &upper) {
+            if OWN.contains(&upper.as_str()) || !params::listed(&params::SHA_IN_LIST, &upper) {
                 problems.push(format!("{name} is not a per-payment Ogone parameter"));
                 continue;
             }

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use super::config::HashAlgorithm;
+use super::params::List;
 use crate::common::sign;
 
 /// `name` in upper case, borrowed when it already is.
@@ -23,7 +24,7 @@ fn upper(name: &str) -> Cow<'_, str> {
 /// The string to hash.
 pub(crate) fn signing_string<'a>(
     fields: impl Iterator<Item = (&'a str, &'a str)>,
-    list: &[&str],
+    list: &List,
     key: &str,
 ) -> String {
     let mut p: Vec<(Cow<'a, str>, &str)> = Vec::with_capacity(fields.size_hint().0);
@@ -50,7 +51,11 @@ pub(crate) fn signing_string<'a>(
 
 /// The ISO-8859-1 bytes of `s`, if every character has one.
 pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
-    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    let mut bytes = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        bytes.push(u8::try_from(u32::from(c)).ok()?);
+    }
+    Some(bytes)
 }
 
 /// A digest of at most 64 bytes, on the stack.
@@ -90,7 +95,7 @@ pub(crate) fn sign_in<'a>(
     key: &str,
     fields: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    let s = signing_string(fields, super::params::SHA_IN, key);
+    let s = signing_string(fields, &super::params::SHA_IN_LIST, key);
     // ASCII text is its own latin-1 encoding.
     let d = if s.is_ascii() {
         digest(algo, s.as_bytes())
@@ -100,7 +105,7 @@ pub(crate) fn sign_in<'a>(
             None => digest(algo, s.as_bytes()),
         }
     };
-    hex::encode_upper(d.as_bytes())
+    sign::hex_upper(d.as_bytes())
 }
 
 /// Whether `received` is the SHASIGN of a return, over its latin-1 bytes or its UTF-8 bytes
@@ -111,7 +116,7 @@ pub(crate) fn verify_out<'a>(
     fields: impl Iterator<Item = (&'a str, &'a str)>,
     received: &str,
 ) -> bool {
-    let s = signing_string(fields, super::params::SHA_OUT, key);
+    let s = signing_string(fields, &super::params::SHA_OUT_LIST, key);
     let utf8 = sign::ct_eq_hex(received, digest(algo, s.as_bytes()).as_bytes());
     // For ASCII text both encodings are the same bytes: one digest answers for both.
     let latin = !s.is_ascii()

@@ -105,7 +105,7 @@ fn request_form() {
     // D13: ITEMNAME1 is signed (eopayment leaves it out of SHASIGN).
     let s = signature::signing_string(
         fields.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        params::SHA_IN,
+        &params::SHA_IN_LIST,
         "K",
     );
     assert!(s.contains("ITEMNAME1=BookK"), "{s}");

@@ -35,7 +35,7 @@ pub(crate) fn hmac<'a>(
     key: &HmacSha512,
     fields: impl Iterator<Item = (&'a str, &'a str)> + Clone,
 ) -> String {
-    hex::encode_upper(key.mac(hmac_input(fields).as_bytes()))
+    sign::hex_upper(&key.mac(hmac_input(fields).as_bytes()))
 }
 
 /// Reads a PEM public key (SubjectPublicKeyInfo, or PKCS#1 `RSA PUBLIC KEY`).

@@ -9,6 +9,7 @@ use super::seal;
 use crate::common::config::Problems;
 use crate::common::ids::EntropyStream;
 use crate::common::money;
+use crate::common::sign;
 use crate::common::text::{self, has_control};
 
 /// The interface version of the Paypage POST.
@@ -155,7 +156,7 @@ impl Sips2 {
     ) -> Result<PaymentIntent> {
         let (data, reference) = self.data(req, cx)?;
         let algo = self.config.seal_algorithm;
-        let seal = hex::encode(seal::paypage_raw(algo, &data, self.seal_key()));
+        let seal = sign::hex_lower(&seal::paypage_raw(algo, &data, self.seal_key()));
         let mut fields = vec![
             ("Data".into(), data),
             ("Seal".into(), seal),

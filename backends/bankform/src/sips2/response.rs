@@ -52,14 +52,31 @@ pub(crate) fn response_code(code: &str) -> (PaymentStatus, &'static str) {
     }
 }
 
-/// `Data` split on `|`, each piece on its first `=`, in order (borrowed from `data`).
+/// `Data` split on `|`, each piece on its first `=`, in order (borrowed from `data`), in one
+/// pass over the bytes.
 pub(crate) fn split_data(data: &str) -> Vec<(&str, &str)> {
-    let mut fields = Vec::with_capacity(data.bytes().filter(|b| *b == b'|').count() + 1);
-    fields.extend(
-        data.split('|')
-            .filter(|p| !p.is_empty())
-            .map(|p| p.split_once('=').unwrap_or((p, ""))),
-    );
+    let bytes = data.as_bytes();
+    let mut fields = Vec::with_capacity(32);
+    let (mut start, mut eq) = (0, None);
+    for i in 0..=bytes.len() {
+        match bytes.get(i).copied().unwrap_or(b'|') {
+            b'|' => {
+                // `|` and `=` are ASCII, so these indices are character boundaries.
+                if i > start {
+                    fields.push(match eq {
+                        Some(e) => (
+                            data.get(start..e).unwrap_or_default(),
+                            data.get(e + 1..i).unwrap_or_default(),
+                        ),
+                        None => (data.get(start..i).unwrap_or_default(), ""),
+                    });
+                }
+                (start, eq) = (i + 1, None);
+            }
+            b'=' if eq.is_none() => eq = Some(i),
+            _ => {}
+        }
+    }
     fields
 }
 

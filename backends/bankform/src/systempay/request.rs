@@ -66,7 +66,9 @@ impl SystemPay {
             (None, None) => String::new(),
         };
 
-        let mut f = Fields::with_capacity(32);
+        // 17 fixed fields, two URLs, the optional ones: 21 with an order id, an e-mail and a
+        // transaction id; room for the presets and per-payment fields.
+        let mut f = Fields::with_capacity(21 + cfg.preset.len() + req.extra.len());
         f.push("vads_action_mode", "INTERACTIVE");
         f.push("vads_amount", text::decimal(units));
         f.push("vads_capture_delay", capture);
@@ -161,9 +163,8 @@ impl SystemPay {
                 _ => problems.push(format!("{name} must be text")),
             }
         }
-        let mut checker = fields::Checker::default();
         for (name, value) in f.iter() {
-            if let Some(p) = checker.problem(name, value) {
+            if let Some(p) = fields::problem(name, value) {
                 problems.push(p);
             }
         }

@@ -69,7 +69,7 @@ fn sorted_signing_string<'a>(
 /// The signature of a signing string.
 fn signature_of(algo: SignatureAlgo, key: &Key<'_>, s: &str) -> String {
     match algo {
-        SignatureAlgo::Sha1 => hex::encode(sign::sha1(s.as_bytes())),
+        SignatureAlgo::Sha1 => sign::hex_lower(&sign::sha1(s.as_bytes())),
         SignatureAlgo::HmacSha256 => STANDARD.encode(key.hmac.mac(s.as_bytes())),
     }
 }
