@@ -57,7 +57,6 @@ use polypay_core::{
     Description, Error, FieldError, Incoming, Operation, PaymentIntent, PaymentRequest,
     PaymentResponse, Result, Step,
 };
-use rsa::RsaPublicKey;
 use url::Url;
 
 pub use config::{CancelType, CaptureMode, Config, Extra, PAYBOX_PUBLIC_KEY, Platform};
@@ -75,7 +74,7 @@ pub struct Paybox {
     config: Config,
     /// HMAC-SHA-512 keyed with the binary `shared_secret`, prepared once (redacted in `Debug`).
     hmac_key: HmacSha512,
-    public_key: RsaPublicKey,
+    public_key: signature::PublicKey,
     timezone: TimeZone,
     system_url: Url,
     direct_url: Url,
@@ -118,7 +117,7 @@ fn checks(config: &Object, errors: &mut ConfigErrors) {
         );
     }
     if let Some(pem) = text(config, "public_key")
-        && signature::public_key(pem).is_none()
+        && signature::PublicKey::from_pem(pem).is_none()
     {
         errors.push("public_key", "is not a PEM RSA public key");
     }
@@ -140,9 +139,10 @@ impl Paybox {
         let hmac_key = hex::decode(config.shared_secret.expose())
             .map(|key| HmacSha512::new(&key))
             .map_err(|_| config_error("shared_secret", "must be hexadecimal"))?;
-        let public_key =
-            signature::public_key(config.public_key.as_deref().unwrap_or(PAYBOX_PUBLIC_KEY))
-                .ok_or_else(|| config_error("public_key", "is not a PEM RSA public key"))?;
+        let public_key = signature::PublicKey::from_pem(
+            config.public_key.as_deref().unwrap_or(PAYBOX_PUBLIC_KEY),
+        )
+        .ok_or_else(|| config_error("public_key", "is not a PEM RSA public key"))?;
         let timezone = time::zone(&config.timezone)?;
         let (system, direct) = match config.platform {
             Platform::Test => (

@@ -67,14 +67,13 @@ impl Paybox {
         };
         let raw = r.raw.find("&signature=").and_then(|pos| r.raw.get(..pos));
         if let Some(raw) = raw
-            && signature::verify_rsa(&self.public_key, raw.as_bytes(), &sig)
+            && self.public_key.verify(raw.as_bytes(), &sig)
         {
             return true;
         }
         let reencoded = signature::reencoded(r.iter().take_while(|(n, _)| *n != "signature"));
         // The same text again would give the same answer: skip the second RSA operation.
-        raw != Some(reencoded.as_str())
-            && signature::verify_rsa(&self.public_key, reencoded.as_bytes(), &sig)
+        raw != Some(reencoded.as_str()) && self.public_key.verify(reencoded.as_bytes(), &sig)
     }
 
     /// `date_transaction` + `heure_transaction`: `YYYYMMDD` when that is a valid date, else the

@@ -24,12 +24,23 @@ pub(crate) struct Key<'a> {
 /// Most returns and forms have about 20 `vads_*` fields: sort them on the stack.
 const ON_STACK: usize = 48;
 
+/// A sort key of a `vads_*` name: the 8 bytes after `vads_`, zero-padded, big-endian. Names
+/// with different keys are ordered as their keys; equal keys are ordered by the full names.
+fn sort_key(name: &str) -> u64 {
+    let mut key = [0u8; 8];
+    for (k, b) in key.iter_mut().zip(name.bytes().skip(5)) {
+        *k = b;
+    }
+    u64::from_be_bytes(key)
+}
+
 /// The signing string of `fields` (only `vads_*` names count; empty values keep their slot).
 fn signing_string<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>, secret: &str) -> String {
-    let mut stack = [("", ""); ON_STACK];
+    let mut stack = [(0u64, "", ""); ON_STACK];
     let mut heap = Vec::new();
     let mut n = 0;
-    for field in fields.filter(|(n, _)| n.starts_with("vads_")) {
+    for (name, value) in fields.filter(|(n, _)| n.starts_with("vads_")) {
+        let field = (sort_key(name), name, value);
         match stack.get_mut(n) {
             Some(slot) => *slot = field,
             None => {
@@ -46,8 +57,8 @@ fn signing_string<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>, secret: 
     } else {
         &mut heap[..]
     };
-    vads.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    sorted_signing_string(vads.iter().copied(), secret)
+    vads.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    sorted_signing_string(vads.iter().map(|(_, n, v)| (*n, *v)), secret)
 }
 
 /// The signing string of `vads_*` fields already in name order (a form built by polypay).
@@ -193,6 +204,20 @@ mod tests {
                 sign(algo, &key, it())
             );
         }
+        // Names sharing their first bytes, and names with NUL bytes, sort as strings do.
+        let tricky = [
+            ("vads_abcdefgh2", "2"),
+            ("vads_abcdefgh", "1"),
+            ("vads_abcdefgh1", "3"),
+            ("vads_a\0", "5"),
+            ("vads_a", "4"),
+            ("vads_", "0"),
+        ];
+        let mut by_name = tricky;
+        by_name.sort_by(|a, b| a.0.cmp(b.0));
+        let expected: String = by_name.iter().map(|(_, v)| format!("{v}+")).collect();
+        assert_eq!(expected, "0+4+5+1+3+2+");
+        assert_eq!(signing_string(tricky.iter().copied(), "k"), expected + "k");
         // More fields than fit on the stack.
         let many: Vec<(String, String)> = (0..100)
             .map(|i| (format!("vads_f{i:03}"), format!("{i}")))
