@@ -42,13 +42,18 @@ pub(crate) fn concat(parts: &[&str]) -> String {
     s
 }
 
-/// Whether `value` holds a control character (`char::is_control`), byte by byte when it is
-/// ASCII (where the control characters are the bytes below 0x20 and 0x7f).
+/// Whether `value` holds a control character (`char::is_control`): one pass over the bytes
+/// for ASCII text (whose control characters are the bytes below 0x20 and 0x7f), characters
+/// only from the first non-ASCII byte on.
 pub(crate) fn has_control(value: &str) -> bool {
-    if value.is_ascii() {
-        value.bytes().any(|b| b < 0x20 || b == 0x7f)
-    } else {
-        value.chars().any(char::is_control)
+    match value.bytes().position(|b| b < 0x20 || b >= 0x7f) {
+        None => false,
+        Some(i) => match value.as_bytes()[i] {
+            b if b < 0x80 => true,
+            _ => value
+                .get(i..)
+                .is_some_and(|rest| rest.chars().any(char::is_control)),
+        },
     }
 }
 

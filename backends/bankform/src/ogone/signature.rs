@@ -51,9 +51,23 @@ pub(crate) fn signing_string<'a>(
 
 /// The ISO-8859-1 bytes of `s`, if every character has one.
 pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(s.len());
-    for c in s.chars() {
-        bytes.push(u8::try_from(u32::from(c)).ok()?);
+    // In UTF-8, U+0080..U+00FF are the two-byte sequences led by 0xC2 or 0xC3; any other
+    // lead byte is a character latin-1 does not have.
+    let utf8 = s.as_bytes();
+    let mut bytes = Vec::with_capacity(utf8.len());
+    let mut i = 0;
+    while let Some(&b) = utf8.get(i) {
+        match b {
+            0..0x80 => {
+                bytes.push(b);
+                i += 1;
+            }
+            0xc2 | 0xc3 => {
+                bytes.push(((b & 0x03) << 6) | (utf8.get(i + 1)? & 0x3f));
+                i += 2;
+            }
+            _ => return None,
+        }
     }
     Some(bytes)
 }

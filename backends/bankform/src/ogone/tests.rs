@@ -130,3 +130,28 @@ fn request_form() {
             .contains("\nhash_algorithm = \"sha512\"\n")
     );
 }
+
+/// The byte-level latin-1 conversion agrees with converting character by character.
+#[test]
+fn latin1_conversion() {
+    let by_chars = |s: &str| -> Option<Vec<u8>> {
+        s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    };
+    for s in [
+        "",
+        "abc",
+        "sécret",
+        "Mihaï Sergheï",
+        "\u{80}\u{ff}\u{7f}",
+        "€",
+        "a\u{100}",
+        "😀",
+        "ÿ",
+    ] {
+        assert_eq!(signature::latin1(s), by_chars(s), "{s:?}");
+    }
+    for c in (0u32..0x300).filter_map(char::from_u32) {
+        let s = format!("x{c}y");
+        assert_eq!(signature::latin1(&s), by_chars(&s), "{c:?}");
+    }
+}
