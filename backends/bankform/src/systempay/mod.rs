@@ -19,6 +19,18 @@
 //! automatic_return_url = "https://shop.example/payment/notify"
 //! ```
 //!
+//! PayZen is configured the same way; only the kind (and so the default `service_url`)
+//! changes:
+//!
+//! ```toml
+//! [backends.payzen]
+//! kind = "payzen"
+//! vads_site_id = "87654321"
+//! secret_test = { env = "PAYZEN_SECRET_TEST" }
+//! signature_algo = "hmac_sha256"
+//! normal_return_url = "https://shop.example/payment/return"
+//! ```
+//!
 //! An eopayment configuration (the same flat names) loads unchanged; `vads_*` keys preset form
 //! fields for every payment.
 //!
