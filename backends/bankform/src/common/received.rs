@@ -37,9 +37,8 @@ impl<'a> Received<'a> {
     pub(crate) fn parse_with(incoming: &'a Incoming, decoding: Decoding) -> Result<Received<'a>> {
         let raw = raw_text(incoming)?;
         let bytes = raw.as_bytes();
-        // Sized exactly (a count that compiles to a vector loop): a return's pairs then fit
-        // the allocator's fast small-block path.
-        let mut pairs = Vec::with_capacity(bytes.iter().filter(|b| **b == b'&').count() + 1);
+        // Sized exactly: a return's pairs then fit the allocator's fast small-block path.
+        let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', bytes).count() + 1);
         // One pass: where the piece starts, where its first `=` is, and whether its name or
         // value holds `%` or `+` (only those need decoding; the rest is borrowed).
         let (mut start, mut eq) = (0, None);
@@ -73,7 +72,12 @@ impl<'a> Received<'a> {
                 }
                 b'=' if eq.is_none() => eq = Some(i),
                 b'%' | b'+' if eq.is_none() => name_coded = true,
-                b'%' | b'+' => value_coded = true,
+                // The rest of a value that needs decoding is the decoder's work.
+                b'%' | b'+' => {
+                    value_coded = true;
+                    i = memchr::memchr(b'&', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                    continue;
+                }
                 _ => {}
             }
             i += 1;
@@ -222,28 +226,29 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// Decodes one form-urlencoded component given as bytes (`+` is a space; a `%` not followed
 /// by two hex digits stays as it is, as in `percent_encoding`), in one pass.
 pub(crate) fn decode_bytes(raw: &[u8], decoding: Decoding) -> Result<String> {
-    // Decoding never lengthens: write into a buffer of the input's size, then cut it.
-    let mut bytes = vec![0u8; raw.len()];
-    let (mut i, mut j) = (0, 0);
-    while let (Some(&b), Some(slot)) = (raw.get(i), bytes.get_mut(j)) {
-        i += 1;
-        j += 1;
-        *slot = match b {
-            b'+' => b' ',
-            b'%' => match (
-                raw.get(i).copied().and_then(hex_digit),
-                raw.get(i + 1).copied().and_then(hex_digit),
-            ) {
-                (Some(high), Some(low)) => {
-                    i += 2;
-                    high << 4 | low
-                }
-                _ => b'%',
-            },
-            _ => b,
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    // Copy the runs between `%` and `+` whole; decode those two one by one.
+    while let Some(at) = memchr::memchr2(b'%', b'+', rest) {
+        bytes.extend_from_slice(&rest[..at]);
+        let escape = (rest.get(at + 1).copied().and_then(hex_digit))
+            .zip(rest.get(at + 2).copied().and_then(hex_digit));
+        rest = match (rest[at], escape) {
+            (b'+', _) => {
+                bytes.push(b' ');
+                &rest[at + 1..]
+            }
+            (_, Some((high, low))) => {
+                bytes.push(high << 4 | low);
+                &rest[at + 3..]
+            }
+            _ => {
+                bytes.push(b'%');
+                &rest[at + 1..]
+            }
         };
     }
-    bytes.truncate(j);
+    bytes.extend_from_slice(rest);
     match decoding {
         Decoding::Utf8 => String::from_utf8(bytes)
             .map_err(|_| Error::malformed("a parameter is not valid UTF-8 once decoded")),

@@ -52,30 +52,25 @@ pub(crate) fn response_code(code: &str) -> (PaymentStatus, &'static str) {
     }
 }
 
-/// `Data` split on `|`, each piece on its first `=`, in order (borrowed from `data`), in one
-/// pass over the bytes.
+/// `Data` split on `|`, each piece on its first `=`, in order (borrowed from `data`).
 pub(crate) fn split_data(data: &str) -> Vec<(&str, &str)> {
     let bytes = data.as_bytes();
-    let mut fields = Vec::with_capacity(32);
-    let (mut start, mut eq) = (0, None);
-    for i in 0..=bytes.len() {
-        match bytes.get(i).copied().unwrap_or(b'|') {
-            b'|' => {
-                // `|` and `=` are ASCII, so these indices are character boundaries.
-                if i > start {
-                    fields.push(match eq {
-                        Some(e) => (
-                            data.get(start..e).unwrap_or_default(),
-                            data.get(e + 1..i).unwrap_or_default(),
-                        ),
-                        None => (data.get(start..i).unwrap_or_default(), ""),
-                    });
-                }
-                (start, eq) = (i + 1, None);
-            }
-            b'=' if eq.is_none() => eq = Some(i),
-            _ => {}
+    let mut fields = Vec::with_capacity(memchr::memchr_iter(b'|', bytes).count() + 1);
+    let mut start = 0;
+    // `|` and `=` are ASCII: every index here is a character boundary.
+    for end in memchr::memchr_iter(b'|', bytes).chain([bytes.len()]) {
+        let piece = data.get(start..end).unwrap_or_default();
+        start = end + 1;
+        if piece.is_empty() {
+            continue;
         }
+        fields.push(match memchr::memchr(b'=', piece.as_bytes()) {
+            Some(e) => (
+                piece.get(..e).unwrap_or_default(),
+                piece.get(e + 1..).unwrap_or_default(),
+            ),
+            None => (piece, ""),
+        });
     }
     fields
 }
