@@ -87,10 +87,13 @@ impl Incoming {
 
     /// Whether the body is form-urlencoded (declared so, or a `POST` without a content type).
     pub fn body_is_form(&self) -> bool {
+        const FORM: &str = "application/x-www-form-urlencoded";
         match self.header("content-type") {
+            // A case-insensitive prefix test, without lower-casing a copy of the header.
             Some(ct) => ct
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded"),
+                .as_bytes()
+                .get(..FORM.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(FORM.as_bytes())),
             None => self.method.eq_ignore_ascii_case("POST"),
         }
     }
@@ -172,5 +175,11 @@ mod tests {
             "{}",
         );
         assert!(json.body_params().unwrap().is_empty());
+        let typed =
+            |ct: &str| Incoming::new("POST", "", vec![("Content-Type".into(), ct.into())], "");
+        assert!(typed("Application/X-WWW-Form-URLencoded; charset=UTF-8").body_is_form());
+        assert!(!typed("application/x-www-form").body_is_form());
+        assert!(!typed("é").body_is_form());
+        assert!(Incoming::new("post", "", vec![], "").body_is_form());
     }
 }

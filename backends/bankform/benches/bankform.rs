@@ -1,5 +1,8 @@
 //! Throughput of request generation and response verification for every bank-form backend,
-//! next to the bare signature primitive over the same bytes (the target: within 5×).
+//! next to the bare signature primitive over the same bytes (the target: within 5×),
+//! and next to the "floor" the public types impose: building the owned form
+//! (`Vec<(String, String)>`) or the owned `bank_data` map of the same fields, without any
+//! signing, parsing or checking.
 //!
 //! Run with `cargo bench -p polypay-bankform`.
 
@@ -9,9 +12,12 @@ use std::sync::Arc;
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, Mac};
-use polypay_core::{Amount, Backend, Context, Incoming, PaymentRequest, Registry, Timestamp};
+use polypay_core::{
+    Action, Amount, Backend, Context, Incoming, PaymentRequest, Registry, Step, Timestamp,
+};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::DecodePublicKey;
+use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha1::{Digest, Sha1};
 use sha2::{Sha256, Sha512};
@@ -40,7 +46,12 @@ fn request() -> PaymentRequest {
         .with_email("buyer@example.com")
 }
 
-fn bench_backend(c: &mut Criterion, kind: &str, config: serde_json::Value, ret: &Incoming) {
+fn bench_backend(
+    c: &mut Criterion,
+    kind: &str,
+    config: serde_json::Value,
+    ret: &Incoming,
+) -> Arc<dyn Backend> {
     let b = backend(kind, config);
     let req = request();
     c.bench_function(&format!("{kind}/request"), |bench| {
@@ -49,11 +60,32 @@ fn bench_backend(c: &mut Criterion, kind: &str, config: serde_json::Value, ret: 
     c.bench_function(&format!("{kind}/response"), |bench| {
         bench.iter(|| black_box(b.response(black_box(ret), cx()).expect("response")))
     });
+    b
+}
+
+/// The form fields of a request.
+fn form(b: &dyn Backend) -> Vec<(String, String)> {
+    match b.request(&request(), cx()).expect("request") {
+        Step::Done(intent) => match intent.action {
+            Action::Form { fields, .. } => fields,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The decoded pairs of a query string.
+fn pairs(query: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 const SYSTEMPAY_RETURN: &str = "vads_amount=1042&vads_auth_mode=FULL&vads_auth_number=3feadf&vads_auth_result=00&vads_capture_delay=0&vads_card_brand=CB&vads_result=00&vads_card_number=497010XXXXXX0000&vads_payment_certificate=582ba2b725057618706d7a06e9e59acdbf69ff53&vads_ctx_mode=TEST&vads_currency=978&vads_effective_amount=1042&vads_site_id=70168983&vads_trans_date=20161013101355&vads_trans_id=226787&vads_trans_uuid=4b5053b3b1fe4b02a07753e7a&vads_effective_creation_date=20200330162530&signature=c17fab393f94dc027dc029510c85d5fc46c4710f";
 const SIPS_RETURN: &str = "Data=captureDay%3D0%7CcaptureMode%3DAUTHOR_CAPTURE%7CcurrencyCode%3D978%7CmerchantId%3D002001000000001%7CorderChannel%3DINTERNET%7CresponseCode%3D00%7CtransactionDateTime%3D2016-02-01T17%3A44%3A20%2B01%3A00%7CtransactionReference%3D668930%7CkeyVersion%3D1%7CacquirerResponseCode%3D00%7Camount%3D1200%7CauthorisationId%3D12345%7CcardCSCResultCode%3D4E%7CpanExpiryDate%3D201605%7CpaymentMeanBrand%3DMASTERCARD%7CpaymentMeanType%3DCARD%7CcustomerIpAddress%3D82.244.203.243%7CmaskedPan%3D5100%23%23%23%23%23%23%23%23%23%23%23%2300%7CorderId%3Dd4903de7027f4d56ac01634fd7ab9526%7CholderAuthentRelegation%3DN%7CholderAuthentStatus%3D3D_ERROR%7CtransactionOrigin%3DINTERNET%7CpaymentPattern%3DONE_SHOT&Seal=6ca3247765a19b45d25ad54ef4076483e7d55583166bd5ac9c64357aac097602&InterfaceVersion=HP_2.0&Encode=";
 const OGONE_RETURN: &str = "orderID=lRXK4Rl1N2yIR3R5z7Kc&currency=EUR&amount=7%2E5&PM=CreditCard&ACCEPTANCE=test123&STATUS=9&CARDNO=XXXXXXXXXXXX9999&ED=0118&CN=Miha%EF+Serghe%EF&TRXDATE=10%2F24%2F16&PAYID=3011228911&NCERROR=0&BRAND=MasterCard&IP=80%2E12%2E92%2E47&SHASIGN=C429BE892FACFBFCE5E2CC809B102D866DD3D48C";
+/// The SHA-OUT string of `OGONE_RETURN` (names upper-cased, signed ones sorted, key "sécret").
+const OGONE_SHA_OUT: &str = "ACCEPTANCE=test123sécretAMOUNT=7.5sécretBRAND=MasterCardsécretCARDNO=XXXXXXXXXXXX9999sécretCN=Mihaï SergheïsécretCURRENCY=EURsécretED=0118sécretIP=80.12.92.47sécretNCERROR=0sécretORDERID=lRXK4Rl1N2yIR3R5z7KcsécretPAYID=3011228911sécretPM=CreditCardsécretSTATUS=9sécretTRXDATE=10/24/16sécret";
 const PAYBOX_SIGNED: &str = "montant=1524&reference=2024-05-01T120000_ABCDEFGHJKMN!order42&code_autorisation=XXXXXX&erreur=00000&numero_appel=30310733&numero_transaction=13957441&date_transaction=20240501&heure_transaction=12:00:00";
 
 fn paybox_return() -> (String, Vec<u8>) {
@@ -70,15 +102,15 @@ fn paybox_return() -> (String, Vec<u8>) {
 fn backends(c: &mut Criterion) {
     let sp = serde_json::json!({"secret_test": "1122334455667788", "vads_site_id": "12345678",
         "normal_return_url": "https://shop.example/return"});
-    bench_backend(c, "systempayv2", sp, &Incoming::get(SYSTEMPAY_RETURN));
-    bench_backend(
+    let systempay = bench_backend(c, "systempayv2", sp, &Incoming::get(SYSTEMPAY_RETURN));
+    let sips = bench_backend(
         c,
         "sips2",
         serde_json::json!({"normal_return_url": "https://shop.example/return"}),
         &Incoming::post_form(SIPS_RETURN),
     );
     let (paybox_ret, _) = paybox_return();
-    bench_backend(
+    let paybox = bench_backend(
         c,
         "paybox",
         serde_json::json!({"site": "1999888", "rang": "32",
@@ -86,7 +118,7 @@ fn backends(c: &mut Criterion) {
         "normal_return_url": "https://shop.example/return", "public_key": TEST_PUBKEY}),
         &Incoming::get(paybox_ret),
     );
-    bench_backend(
+    let ogone = bench_backend(
         c,
         "ogone",
         serde_json::json!({"pspid": "shop", "sha_in": "sécret",
@@ -102,20 +134,67 @@ fn backends(c: &mut Criterion) {
             "refdet=999900000000999999&resultrans=P&montant=1524&saisie=T&numcli=123456",
         ),
     );
+    primitives(c, [&*systempay, &*sips, &*paybox, &*ogone]);
+    floors(c, &*systempay);
+}
+
+/// The latin-1 bytes of text that has them.
+fn latin1(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("latin-1"))
+        .collect()
 }
 
 /// The bare primitives over the bytes each backend signs or checks.
-fn primitives(c: &mut Criterion) {
-    let sp = "INTERACTIVE+1524++eopayment+TEST+978+FR+fr+order42+PAYMENT++SINGLE+GET+12345678+20240501100000+AAAAAB++https://shop.example/return+V2+1122334455667788";
+fn primitives(c: &mut Criterion, [systempay, sips, paybox, ogone]: [&dyn Backend; 4]) {
+    // SystemPay: SHA-1 of the vads values sorted by name, joined by "+", then the secret.
+    let signing = |fields: &[(String, String)]| {
+        let mut vads: Vec<&(String, String)> = fields
+            .iter()
+            .filter(|(n, _)| n.starts_with("vads_"))
+            .collect();
+        vads.sort_by(|a, b| a.0.cmp(&b.0));
+        vads.iter()
+            .map(|(_, v)| format!("{v}+"))
+            .collect::<String>()
+            + "1122334455667788"
+    };
+    let sp_request = signing(&form(systempay));
     c.bench_function("primitive/sha1 (systempay request)", |b| {
-        b.iter(|| black_box(hex::encode(Sha1::digest(black_box(sp.as_bytes())))))
+        b.iter(|| black_box(hex::encode(Sha1::digest(black_box(sp_request.as_bytes())))))
     });
-    let sips = "merchantId=002001000000001|keyVersion=1|normalReturnUrl=https://shop.example/return|currencyCode=978|captureMode=AUTHOR_CAPTURE|transactionReference=0123456789abcdef0123456789abcdef|orderId=order42|statementReference=0123456789abcdef0123456789abcdef|amount=1524|billingContact.email=buyer@example.com002001000000001_KEY1";
+    let sp_return = signing(&pairs(SYSTEMPAY_RETURN));
+    c.bench_function("primitive/sha1 (systempay response)", |b| {
+        b.iter(|| black_box(hex::encode(Sha1::digest(black_box(sp_return.as_bytes())))))
+    });
+    // Sips: SHA-256 of Data then the secret key (the public simulation key here).
+    let key = polypay_bankform::sips2::SIMULATION_SECRET_KEY;
+    let sips = form(sips)
+        .into_iter()
+        .find(|(n, _)| n == "Data")
+        .expect("Data")
+        .1
+        + key;
     c.bench_function("primitive/sha256 (sips request)", |b| {
         b.iter(|| black_box(hex::encode(Sha256::digest(black_box(sips.as_bytes())))))
     });
+    let data = pairs(SIPS_RETURN)
+        .into_iter()
+        .find(|(n, _)| n == "Data")
+        .expect("Data")
+        .1
+        + key;
+    c.bench_function("primitive/sha256 (sips response)", |b| {
+        b.iter(|| black_box(hex::encode(Sha256::digest(black_box(data.as_bytes())))))
+    });
+    // Paybox: HMAC-SHA-512 of the fields; RSA-SHA1 verification of the return.
     let key = hex::decode("0123456789ABCDEF".repeat(8)).expect("hex");
-    let paybox = "PBX_SITE=1999888&PBX_RANG=32&PBX_IDENTIFIANT=107904482&PBX_TOTAL=1524&PBX_DEVISE=978&PBX_CMD=2024-05-01T120000_ABCDEFGHJKMN!order42&PBX_PORTEUR=buyer@example.com&PBX_RETOUR=montant:M;reference:R;code_autorisation:A;erreur:E;numero_appel:T;numero_transaction:S;date_transaction:W;heure_transaction:Q;signature:K&PBX_HASH=SHA512&PBX_TIME=2024-05-01T10:00:00+00:00&PBX_ARCHIVAGE=ABCDEFGHJKMN&PBX_EFFECTUE=https://shop.example/return&PBX_REFUSE=https://shop.example/return&PBX_ANNULE=https://shop.example/return&PBX_ATTENTE=https://shop.example/return&PBX_AUTOSEULE=N";
+    let paybox = form(paybox)
+        .iter()
+        .filter(|(n, _)| n != "PBX_HMAC")
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     c.bench_function("primitive/hmac-sha512 (paybox request)", |b| {
         b.iter(|| {
             let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(&key).expect("key");
@@ -125,7 +204,21 @@ fn primitives(c: &mut Criterion) {
     });
     let public = RsaPublicKey::from_public_key_pem(TEST_PUBKEY).expect("public key");
     let (_, sig) = paybox_return();
-    c.bench_function("primitive/rsa-sha1 verify (paybox response)", |b| {
+    let (n, e) = (public.n().to_bytes_be(), public.e().to_bytes_be());
+    c.bench_function("primitive/rsa-sha1 verify, ring (paybox response)", |b| {
+        b.iter(|| {
+            black_box(
+                ring::signature::RsaPublicKeyComponents { n: &n, e: &e }
+                    .verify(
+                        &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                        black_box(PAYBOX_SIGNED.as_bytes()),
+                        &sig,
+                    )
+                    .is_ok(),
+            )
+        })
+    });
+    c.bench_function("primitive/rsa-sha1 verify, rsa crate (before)", |b| {
         b.iter(|| {
             let digest: [u8; 20] = Sha1::digest(black_box(PAYBOX_SIGNED.as_bytes())).into();
             black_box(
@@ -135,7 +228,62 @@ fn primitives(c: &mut Criterion) {
             )
         })
     });
+    // Ogone: SHA-1 of NAME=value+key for the signed fields sorted by name, in latin-1 (every
+    // field polypay sends is signed); returns are checked over latin-1 and UTF-8 bytes.
+    let mut fields: Vec<(String, String)> = form(ogone)
+        .into_iter()
+        .filter(|(n, v)| n != "SHASIGN" && !v.is_empty())
+        .collect();
+    fields.sort();
+    let sha_in = latin1(
+        &fields
+            .iter()
+            .map(|(n, v)| format!("{n}={v}sécret"))
+            .collect::<String>(),
+    );
+    c.bench_function("primitive/sha1 (ogone request)", |b| {
+        b.iter(|| black_box(hex::encode_upper(Sha1::digest(black_box(&sha_in)))))
+    });
+    let sha_out = OGONE_SHA_OUT.as_bytes();
+    let sha_out_latin1 = latin1(OGONE_SHA_OUT);
+    c.bench_function("primitive/2 x sha1 (ogone response)", |b| {
+        b.iter(|| {
+            black_box(Sha1::digest(black_box(sha_out)));
+            black_box(Sha1::digest(black_box(&sha_out_latin1)))
+        })
+    });
 }
 
-criterion_group!(benches, backends, primitives);
+/// What the public types cost by themselves: the owned form of a SystemPay request, and the
+/// owned `bank_data` of a SystemPay return, built from fields at hand.
+fn floors(c: &mut Criterion, systempay: &dyn Backend) {
+    let fields = form(systempay);
+    let url = url::Url::parse("https://paiement.systempay.fr/vads-payment/").expect("url");
+    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    let values: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
+    c.bench_function("floor/owned form of the systempay request", |b| {
+        b.iter(|| {
+            let mut form = Vec::with_capacity(names.len());
+            for (n, v) in names.iter().zip(&values) {
+                form.push((String::from(*n), String::from(*v)));
+            }
+            black_box((url.clone(), form))
+        })
+    });
+    let ret = pairs(SYSTEMPAY_RETURN);
+    c.bench_function("floor/owned bank_data of the systempay response", |b| {
+        b.iter(|| {
+            let mut map = serde_json::Map::with_capacity(ret.len());
+            for (n, v) in &ret {
+                map.insert(
+                    n.as_str().into(),
+                    serde_json::Value::String(v.as_str().into()),
+                );
+            }
+            black_box(map)
+        })
+    });
+}
+
+criterion_group!(benches, backends);
 criterion_main!(benches);

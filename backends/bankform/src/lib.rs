@@ -53,6 +53,8 @@ mod common;
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
+mod docs;
+#[cfg(test)]
 mod loopback;
 pub mod ogone;
 pub mod paybox;

@@ -34,7 +34,7 @@ impl Fields {
     }
 
     /// The fields in order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
@@ -43,9 +43,17 @@ impl Fields {
         self.0
     }
 
-    /// Sorts the fields by name (byte order), keeping the first of equal names first.
+    /// Sorts the fields by name (byte order), keeping the first of equal names first. Forms
+    /// are built nearly in order, so a (stable) insertion sort does a few comparisons per
+    /// field.
     pub(crate) fn sort_by_name(&mut self) {
-        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        for i in 1..self.0.len() {
+            let mut j = i;
+            while j > 0 && self.0[j - 1].0 > self.0[j].0 {
+                self.0.swap(j - 1, j);
+                j -= 1;
+            }
+        }
     }
 }
 
@@ -64,5 +72,18 @@ mod tests {
         assert_eq!(v, [("a", "3"), ("b", "2"), ("c", "4")]);
         assert_eq!(f.get("b"), Some("2"));
         assert_eq!(f.get("z"), None);
+    }
+
+    #[test]
+    fn sorting_is_stable_and_complete() {
+        let names = ["m", "b", "z", "b", "a", "m", "c", "a"];
+        let mut f = Fields::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            f.push(*n, i.to_string());
+        }
+        let mut expected: Vec<(String, String)> = f.0.clone();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        f.sort_by_name();
+        assert_eq!(f.into_vec(), expected);
     }
 }

@@ -56,9 +56,16 @@ impl EntropyStream {
 
     /// `len` characters drawn uniformly from `alphabet` (ASCII).
     pub(crate) fn string(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(alphabet[self.below(alphabet.len())]))
-            .collect()
+        let mut s = String::with_capacity(len);
+        self.push_string(&mut s, alphabet, len);
+        s
+    }
+
+    /// Appends `len` characters drawn uniformly from `alphabet` (ASCII) to `out`.
+    pub(crate) fn push_string(&mut self, out: &mut String, alphabet: &[u8], len: usize) {
+        for _ in 0..len {
+            out.push(char::from(alphabet[self.below(alphabet.len())]));
+        }
     }
 
     /// A version-4 UUID as 32 lower-case hex digits (eopayment's `uuid4().hex` shape).
@@ -69,7 +76,7 @@ impl EntropyStream {
         }
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
-        hex::encode(b)
+        crate::common::sign::hex_lower(&b)
     }
 
     /// A number in `[low, high]` (inclusive), uniformly.

@@ -8,4 +8,5 @@ pub(crate) mod ids;
 pub(crate) mod money;
 pub(crate) mod received;
 pub(crate) mod sign;
+pub(crate) mod text;
 pub(crate) mod time;

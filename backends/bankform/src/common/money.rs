@@ -14,7 +14,7 @@ pub(crate) fn minor_units(amount: &Amount) -> Result<u64> {
 /// Minor units with at least three digits, zero-padded (`0.50` → `050`), as Sips, Paybox and
 /// TIPI want them.
 pub(crate) fn padded3(units: u64) -> String {
-    format!("{units:03}")
+    super::text::padded(units, 3)
 }
 
 /// The ISO 4217 numeric code of the amount's currency (`978` for EUR).

@@ -33,11 +33,65 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 }
 
 /// HMAC-SHA-512 of `data` under `key`.
+#[cfg(test)]
 pub(crate) fn hmac_sha512(key: &[u8], data: &[u8]) -> [u8; 64] {
     let mut mac =
         <Hmac<Sha512> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_key_length());
     mac.update(data);
     mac.finalize().into_bytes().into()
+}
+
+/// An HMAC-SHA-256 key whose padded blocks are hashed once, when the backend is built, and
+/// not again for every message. Its `Debug` is redacted.
+#[derive(Clone)]
+pub(crate) struct HmacSha256(Hmac<Sha256>);
+
+impl HmacSha256 {
+    /// Prepares `key` (any length).
+    pub(crate) fn new(key: &[u8]) -> HmacSha256 {
+        HmacSha256(
+            <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_key_length()),
+        )
+    }
+
+    /// The MAC of `data`.
+    pub(crate) fn mac(&self, data: &[u8]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+impl std::fmt::Debug for HmacSha256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HmacSha256(<redacted>)")
+    }
+}
+
+/// An HMAC-SHA-512 key prepared once (see [`HmacSha256`]). Its `Debug` is redacted.
+#[derive(Clone)]
+pub(crate) struct HmacSha512(Hmac<Sha512>);
+
+impl HmacSha512 {
+    /// Prepares `key` (any length).
+    pub(crate) fn new(key: &[u8]) -> HmacSha512 {
+        HmacSha512(
+            <Hmac<Sha512> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable_key_length()),
+        )
+    }
+
+    /// The MAC of `data`.
+    pub(crate) fn mac(&self, data: &[u8]) -> [u8; 64] {
+        let mut mac = self.0.clone();
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+impl std::fmt::Debug for HmacSha512 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HmacSha512(<redacted>)")
+    }
 }
 
 /// HMAC is defined for keys of every length, so `new_from_slice` cannot fail; this keeps the
@@ -47,16 +101,50 @@ fn unreachable_key_length() -> ! {
     unreachable!("HMAC accepts keys of any length")
 }
 
+/// `bytes` in hexadecimal, lower case (`hex::encode`), written into a string sized once.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    hex_with(bytes, b"0123456789abcdef")
+}
+
+/// `bytes` in hexadecimal, upper case (`hex::encode_upper`).
+pub(crate) fn hex_upper(bytes: &[u8]) -> String {
+    hex_with(bytes, b"0123456789ABCDEF")
+}
+
+fn hex_with(bytes: &[u8], digits: &[u8; 16]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(digits[usize::from(b >> 4)]));
+        s.push(char::from(digits[usize::from(b & 15)]));
+    }
+    s
+}
+
 /// Constant-time equality of two byte strings (lengths are not secret).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 /// Whether `received` is the hex encoding of `expected`, in either case, compared in
-/// constant time.
+/// constant time (without allocating: digests are at most 64 bytes).
 pub(crate) fn ct_eq_hex(received: &str, expected: &[u8]) -> bool {
-    let lower = received.to_ascii_lowercase();
-    ct_eq(lower.as_bytes(), hex::encode(expected).as_bytes())
+    const MAX: usize = 64;
+    let n = expected.len() * 2;
+    if expected.len() > MAX {
+        let lower = received.to_ascii_lowercase();
+        return ct_eq(lower.as_bytes(), hex::encode(expected).as_bytes());
+    }
+    if received.len() != n {
+        return false;
+    }
+    let (mut want, mut got) = ([0u8; 2 * MAX], [0u8; 2 * MAX]);
+    if hex::encode_to_slice(expected, &mut want[..n]).is_err() {
+        return false;
+    }
+    for (g, r) in got.iter_mut().zip(received.bytes()) {
+        *g = r.to_ascii_lowercase();
+    }
+    bool::from(got[..n].ct_eq(&want[..n]))
 }
 
 #[cfg(test)]
@@ -92,5 +180,27 @@ mod tests {
         assert!(!ct_eq_hex(&hex::encode(sha1(b"y")), &d));
         assert!(!ct_eq_hex("", &d));
         assert!(!ct_eq(b"ab", b"abc"));
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex_lower(&all), hex::encode(&all));
+        assert_eq!(hex_upper(&all), hex::encode_upper(&all));
+        assert!(!ct_eq_hex(&hex::encode(d)[..38], &d));
+        assert!(!ct_eq_hex("é", &[0xe9]));
+        let long = [7u8; 100];
+        assert!(ct_eq_hex(&hex::encode_upper(long), &long));
+    }
+
+    #[test]
+    fn prepared_keys_are_the_same_macs_and_redacted() {
+        for key in [&b"Jefe"[..], &[0x0b; 200][..], b""] {
+            let data = b"what do ya want for nothing?";
+            assert_eq!(HmacSha256::new(key).mac(data), hmac_sha256(key, data));
+            assert_eq!(HmacSha512::new(key).mac(data), hmac_sha512(key, data));
+        }
+        let k = HmacSha512::new(b"0123456789");
+        assert_eq!(format!("{k:?}"), "HmacSha512(<redacted>)");
+        assert_eq!(
+            format!("{:?}", HmacSha256::new(b"x")),
+            "HmacSha256(<redacted>)"
+        );
     }
 }

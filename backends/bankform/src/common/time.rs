@@ -6,6 +6,8 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use polypay_core::{Error, Result, Timestamp};
 
+use super::text::push_padded;
+
 /// The zone of French banks.
 pub(crate) const PARIS: &str = "Europe/Paris";
 
@@ -24,28 +26,96 @@ pub(crate) fn format_in(now: Timestamp, tz: &TimeZone, pattern: &str) -> String 
     now.to_zoned(tz.clone()).strftime(pattern).to_string()
 }
 
-/// `now` in UTC as `YYYYMMDDHHMMSS` (SystemPay's dates), without a format parser.
+/// How [`civil_text`] lays out a date and time: `Y{date}m{date}d{middle}H{time}M{time}S`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// Between year, month and day.
+    pub(crate) date: &'static str,
+    /// Between the date and the time.
+    pub(crate) middle: &'static str,
+    /// Between hours, minutes and seconds.
+    pub(crate) time: &'static str,
+    /// The `strftime` pattern of the same layout (used for years outside 0–9999).
+    pub(crate) pattern: &'static str,
+}
+
+/// `YYYYMMDDHHMMSS`.
+pub(crate) const COMPACT: Layout = Layout {
+    date: "",
+    middle: "",
+    time: "",
+    pattern: "%Y%m%d%H%M%S",
+};
+
+/// `now` in `tz` written with `layout`, without a format parser (this runs for every request).
+pub(crate) fn civil_text(now: Timestamp, tz: &TimeZone, layout: Layout) -> String {
+    let dt = tz.to_datetime(now);
+    let Ok(year) = u64::try_from(dt.year()) else {
+        return format_in(now, tz, layout.pattern);
+    };
+    if year > 9999 {
+        return format_in(now, tz, layout.pattern);
+    }
+    let mut s = String::with_capacity(
+        14 + 2 * layout.date.len() + layout.middle.len() + 2 * layout.time.len(),
+    );
+    let two = |s: &mut String, n: i8| push_padded(s, u64::try_from(n).unwrap_or(0), 2);
+    push_padded(&mut s, year, 4);
+    s.push_str(layout.date);
+    two(&mut s, dt.month());
+    s.push_str(layout.date);
+    two(&mut s, dt.day());
+    s.push_str(layout.middle);
+    two(&mut s, dt.hour());
+    s.push_str(layout.time);
+    two(&mut s, dt.minute());
+    s.push_str(layout.time);
+    two(&mut s, dt.second());
+    s
+}
+
+/// `now` in UTC as `YYYYMMDDHHMMSS` (SystemPay's dates).
 pub(crate) fn compact_utc(now: Timestamp) -> String {
-    let dt = TimeZone::UTC.to_datetime(now);
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    civil_text(now, &TimeZone::UTC, COMPACT)
 }
 
 /// A civil date and time read with `pattern` and placed in `tz` (`None` when it does not
 /// parse or does not exist there).
 pub(crate) fn parse_civil(text: &str, pattern: &str, tz: &TimeZone) -> Option<Timestamp> {
     let dt = DateTime::strptime(pattern, text).ok()?;
-    tz.to_ambiguous_zoned(dt)
-        .compatible()
-        .ok()
-        .map(|z| z.timestamp())
+    place(dt, tz)
+}
+
+/// `dt` in `tz` (the earlier instant of a repeated hour, the later of a skipped one).
+fn place(dt: DateTime, tz: &TimeZone) -> Option<Timestamp> {
+    tz.to_ambiguous_timestamp(dt).compatible().ok()
+}
+
+/// [`parse_civil`] with `%Y%m%d%H%M%S` (SystemPay's dates), read directly when the text is
+/// 14 digits of an ordinary date and time, else by the general parser: same results, without
+/// interpreting a pattern for every return.
+pub(crate) fn parse_compact(text: &str, tz: &TimeZone) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    if b.len() == 14 && b.iter().all(u8::is_ascii_digit) {
+        let n = |i: usize, len: usize| {
+            b[i..i + len]
+                .iter()
+                .fold(0i16, |acc, d| acc * 10 + i16::from(d - b'0'))
+        };
+        let small = |i: usize| i8::try_from(n(i, 2)).unwrap_or(i8::MAX);
+        let (month, day, hour, minute, second) =
+            (small(4), small(6), small(8), small(10), small(12));
+        if (1..=12).contains(&month)
+            && (1..=31).contains(&day)
+            && hour < 24
+            && minute < 60
+            && second < 60
+            && let Ok(dt) = DateTime::new(n(0, 4), month, day, hour, minute, second, 0)
+        {
+            return place(dt, tz);
+        }
+    }
+    parse_civil(text, "%Y%m%d%H%M%S", tz)
 }
 
 #[cfg(test)]
@@ -66,5 +136,75 @@ mod tests {
         assert!(parse_civil("2018-13-03", "%Y-%m-%d", &paris).is_none());
         assert!(zone("Mars/Olympus").is_err());
         assert!(is_zone("UTC"));
+    }
+
+    /// The direct formatter and parser agree with jiff's `strftime` / `strptime`.
+    #[test]
+    fn fast_paths_match_the_format_parser() {
+        let paris = zone(PARIS).unwrap();
+        let layouts = [
+            COMPACT,
+            Layout {
+                date: "-",
+                middle: "T",
+                time: "",
+                pattern: "%Y-%m-%dT%H%M%S",
+            },
+            Layout {
+                date: "-",
+                middle: "T",
+                time: ":",
+                pattern: "%Y-%m-%dT%H:%M:%S",
+            },
+        ];
+        for t in [
+            "2018-10-02T23:50:00Z",
+            "2024-03-31T01:30:07Z",
+            "0500-01-01T00:00:00Z",
+            "-000001-06-15T12:00:00Z",
+            "9999-12-30T20:00:00Z",
+            "1970-01-01T00:00:00.999Z",
+        ] {
+            let t: Timestamp = t.parse().unwrap();
+            for tz in [&TimeZone::UTC, &paris] {
+                for layout in layouts {
+                    assert_eq!(civil_text(t, tz, layout), format_in(t, tz, layout.pattern));
+                }
+            }
+        }
+        for text in [
+            "20200330162530",
+            "20161013101355",
+            "20240229000000",
+            "20230229000000",
+            "20241301000000",
+            "20240431120000",
+            "20240101240000",
+            "20240101006000",
+            "20240101000060",
+            "00000101000000",
+            "20240101",
+            "2024010100000a",
+            "202401010000000",
+            "20240331023000",
+            "20241027023000",
+            "",
+            "99991231235959",
+            "20240100000000",
+        ] {
+            for tz in [&TimeZone::UTC, &paris] {
+                // The zoned way of placing a civil time gives the same instants.
+                let zoned = DateTime::strptime("%Y%m%d%H%M%S", text)
+                    .ok()
+                    .and_then(|dt| tz.to_ambiguous_zoned(dt).compatible().ok())
+                    .map(|z| z.timestamp());
+                assert_eq!(parse_compact(text, tz), zoned, "{text}");
+                assert_eq!(
+                    parse_compact(text, tz),
+                    parse_civil(text, "%Y%m%d%H%M%S", tz),
+                    "{text}"
+                );
+            }
+        }
     }
 }

@@ -393,15 +393,114 @@ pub(crate) const SHA_OUT: &[&str] = &[
     "VC",
 ];
 
-/// Whether the upper-case `name` is in `list`, a `NAME*XX*` entry matching `NAME` followed by
-/// one or more digits (D13: eopayment matches those entries literally and never signs them).
-pub(crate) fn listed(list: &[&str], name: &str) -> bool {
-    list.iter().any(|entry| match entry.strip_suffix("*XX*") {
-        Some(stem) => name
-            .strip_prefix(stem)
-            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())),
-        None => *entry == name,
-    })
+/// A list of signed parameters with two hash indexes built at compile time (one for the exact
+/// entries, one for the stems of the `NAME*XX*` entries): [`listed`] runs for every field of
+/// every request and return, and costs one hash and about one comparison this way.
+#[derive(Debug)]
+pub(crate) struct List {
+    entries: &'static [&'static str],
+    exact: &'static [u16],
+    stems: &'static [u16],
+}
+
+/// The parameters signed in requests.
+pub(crate) static SHA_IN_LIST: List = List {
+    entries: SHA_IN,
+    exact: &index::<1024>(SHA_IN, false),
+    stems: &index::<128>(SHA_IN, true),
+};
+
+/// The parameters signed in returns.
+pub(crate) static SHA_OUT_LIST: List = List {
+    entries: SHA_OUT,
+    exact: &index::<256>(SHA_OUT, false),
+    stems: &index::<4>(SHA_OUT, true),
+};
+
+/// An empty slot of an index.
+const EMPTY: u16 = u16::MAX;
+
+/// The `NAME*XX*` marker.
+const STEM_MARK: &[u8] = b"*XX*";
+
+/// The key an entry is indexed under: the stem of a `NAME*XX*` entry (in the stem index), or
+/// the entry itself (in the exact index); `None` when it belongs to the other index.
+const fn key_of(entry: &[u8], stems: bool) -> Option<&[u8]> {
+    let n = entry.len();
+    let marked = n >= 4
+        && entry[n - 4] == STEM_MARK[0]
+        && entry[n - 3] == STEM_MARK[1]
+        && entry[n - 2] == STEM_MARK[2]
+        && entry[n - 1] == STEM_MARK[3];
+    match (marked, stems) {
+        (true, true) => Some(entry.split_at(n - 4).0),
+        (false, false) => Some(entry),
+        _ => None,
+    }
+}
+
+/// FNV-1a, usable in constants.
+const fn fnv(s: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < s.len() {
+        h = (h ^ s[i] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+/// An open-addressing index of the entries of `list` of one kind (at most half full).
+const fn index<const N: usize>(list: &[&str], stems: bool) -> [u16; N] {
+    let mut table = [EMPTY; N];
+    let (mut k, mut used) = (0, 0);
+    while k < list.len() {
+        if let Some(key) = key_of(list[k].as_bytes(), stems) {
+            let mut slot = (fnv(key) as usize) % N;
+            while table[slot] != EMPTY {
+                slot = (slot + 1) % N;
+            }
+            table[slot] = k as u16;
+            used += 1;
+        }
+        k += 1;
+    }
+    assert!(2 * used <= N, "index too small");
+    table
+}
+
+/// Whether `key` is indexed in `table`.
+fn find(list: &List, table: &[u16], key: &[u8], stems: bool) -> bool {
+    let n = table.len();
+    let mut slot = (fnv(key) as usize) % n;
+    while let Some(&k) = table.get(slot) {
+        if k == EMPTY {
+            return false;
+        }
+        if list
+            .entries
+            .get(usize::from(k))
+            .and_then(|e| key_of(e.as_bytes(), stems))
+            == Some(key)
+        {
+            return true;
+        }
+        slot = (slot + 1) % n;
+    }
+    false
+}
+
+/// Whether `name` (upper case) is covered by `list`: an entry equal to it, or a `NAME*XX*`
+/// entry with `name` = `NAME` followed by one or more digits (D13: eopayment matches those
+/// entries literally and never signs them).
+pub(crate) fn listed(list: &List, name: &str) -> bool {
+    if find(list, list.exact, name.as_bytes(), false) {
+        return true;
+    }
+    // No stem of either list ends with a digit (tested), so the stem is `name` without its
+    // trailing digits.
+    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    stem.len() < name.len() && find(list, list.stems, stem.as_bytes(), true)
 }
 
 #[cfg(test)]
@@ -412,13 +511,49 @@ mod tests {
     fn lists() {
         assert_eq!(SHA_IN.len(), 323);
         assert_eq!(SHA_OUT.len(), 62);
-        assert!(listed(SHA_IN, "ITEMNAME1"));
-        assert!(listed(SHA_IN, "ITEMNAME12"));
-        assert!(!listed(SHA_IN, "ITEMNAME"));
-        assert!(!listed(SHA_IN, "ITEMNAMEX"));
-        assert!(listed(SHA_IN, "AMOUNT"));
-        assert!(listed(SHA_IN, "AMOUNT3"));
-        assert!(listed(SHA_OUT, "NCERROR"));
-        assert!(!listed(SHA_OUT, "SHASIGN"));
+        assert!(listed(&SHA_IN_LIST, "ITEMNAME1"));
+        assert!(listed(&SHA_IN_LIST, "ITEMNAME12"));
+        assert!(!listed(&SHA_IN_LIST, "ITEMNAME"));
+        assert!(!listed(&SHA_IN_LIST, "ITEMNAMEX"));
+        assert!(listed(&SHA_IN_LIST, "AMOUNT"));
+        assert!(listed(&SHA_IN_LIST, "AMOUNT3"));
+        assert!(listed(&SHA_OUT_LIST, "NCERROR"));
+        assert!(!listed(&SHA_OUT_LIST, "SHASIGN"));
+    }
+
+    /// The scan the indexes replace: it is the definition.
+    fn listed_by_scan(list: &[&str], name: &str) -> bool {
+        list.iter().any(|entry| match entry.strip_suffix("*XX*") {
+            Some(stem) => name
+                .strip_prefix(stem)
+                .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit())),
+            None => *entry == name,
+        })
+    }
+
+    #[test]
+    fn indexes_agree_with_the_scan() {
+        for list in [SHA_IN, SHA_OUT] {
+            for entry in list {
+                if let Some(stem) = entry.strip_suffix("*XX*") {
+                    assert!(!stem.ends_with(|c: char| c.is_ascii_digit()), "{entry}");
+                }
+            }
+        }
+        let mut names: Vec<String> = Vec::new();
+        for entry in SHA_IN.iter().chain(SHA_OUT) {
+            let stem = entry.trim_end_matches("*XX*");
+            for suffix in ["", "0", "7", "12", "X", "1X", "*XX*", "*XX*1", "A", "a"] {
+                names.push(format!("{stem}{suffix}"));
+                names.push(format!("{entry}{suffix}"));
+            }
+            names.push(stem[..stem.len() / 2].to_owned());
+        }
+        names.extend(["", "1", "*XX*", "ZZZZ", "AAAA", "AMOUNT*XX*"].map(String::from));
+        for (list, entries) in [(&SHA_IN_LIST, SHA_IN), (&SHA_OUT_LIST, SHA_OUT)] {
+            for n in &names {
+                assert_eq!(listed(list, n), listed_by_scan(entries, n), "{n}");
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use crate::common::config::{Problems, extra};
 use crate::common::fields::Fields;
 use crate::common::ids::EntropyStream;
 use crate::common::money;
+use crate::common::text::{self, has_control};
 
 /// Fields polypay sets itself, which a per-payment field may not replace.
 const OWN: &[&str] = &[
@@ -46,7 +47,7 @@ impl Ogone {
         };
 
         let mut f = Fields::with_capacity(20);
-        f.push("AMOUNT", units.to_string());
+        f.push("AMOUNT", text::decimal(units));
         f.push("ORDERID", order_id);
         f.push("PSPID", cfg.pspid.as_str());
         f.push("LANGUAGE", language);
@@ -67,14 +68,14 @@ impl Ogone {
                 f.push(name, return_url);
             }
         }
-        let name = [
+        let name = match (
             req.customer.first_name.as_deref(),
             req.customer.last_name.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+        ) {
+            (Some(first), Some(last)) => text::concat(&[first, " ", last]),
+            (Some(one), None) | (None, Some(one)) => one.to_owned(),
+            (None, None) => String::new(),
+        };
         if !name.is_empty() {
             f.push("CN", name);
         }
@@ -86,7 +87,7 @@ impl Ogone {
         }
         for (name, value) in &extra.fields {
             let upper = name.to_ascii_uppercase();
-            if OWN.contains(&upper.as_str()) || !params::listed(params::SHA_IN, &upper) {
+            if OWN.contains(&upper.as_str()) || !params::listed(&params::SHA_IN_LIST, &upper) {
                 problems.push(format!("{name} is not a per-payment Ogone parameter"));
                 continue;
             }
@@ -97,7 +98,7 @@ impl Ogone {
             }
         }
         for (name, value) in f.iter() {
-            problems.check(value.chars().any(char::is_control), || {
+            problems.check(has_control(value), || {
                 format!("{name} must not contain control characters")
             });
         }

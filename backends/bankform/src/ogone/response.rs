@@ -1,5 +1,7 @@
 //! Reading Ogone returns (browser redirects to the ACCEPT/... URLs, and post-sale requests).
 
+use std::borrow::Cow;
+
 use polypay_core::{
     Amount, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent,
 };
@@ -7,7 +9,8 @@ use polypay_core::{
 use super::Ogone;
 use super::config::{Encoding, Environment};
 use super::signature;
-use crate::common::received::{Decoding, Received, pairs_to_map};
+use crate::common::received::{Decoding, Received, first_duplicate, pairs_to_map};
+use crate::common::text;
 
 /// The status and English text of a `STATUS` (eopayment's table, plus the documented meanings
 /// of 52, 92 and 93; 61 and 81 are deletion/refund states, not a payment waiting).
@@ -35,22 +38,25 @@ impl Ogone {
             Encoding::Latin1 => Decoding::Latin1,
             Encoding::Utf8 => Decoding::Utf8,
         };
-        let raw = Received::parse_with(incoming, decoding)?;
-        let mut pairs: Vec<(String, String)> = Vec::with_capacity(raw.pairs.len());
-        for (name, value) in raw.pairs {
-            let upper = name.to_ascii_uppercase();
-            if pairs.iter().any(|(n, _)| *n == upper) {
-                return Err(Error::malformed(format!(
-                    "the parameter {upper} is given twice"
-                )));
+        let mut pairs = Received::parse_with(incoming, decoding)?.pairs;
+        let mut renamed = false;
+        for (name, _) in pairs.iter_mut() {
+            if name.bytes().any(|b| b.is_ascii_lowercase()) {
+                *name = Cow::Owned(name.to_ascii_uppercase());
+                renamed = true;
             }
-            pairs.push((upper, value));
+        }
+        // Names were unique as received; upper-casing may have made two of them equal.
+        if renamed && let Some(upper) = first_duplicate(pairs.len(), |i| pairs[i].0.as_ref()) {
+            return Err(Error::malformed(format!(
+                "the parameter {upper} is given twice"
+            )));
         }
         let get = |name: &str| {
             pairs
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
+                .map(|(_, v)| v.as_ref())
         };
         let (Some(order), Some(payid), Some(status), Some(ncerror)) =
             (get("ORDERID"), get("PAYID"), get("STATUS"), get("NCERROR"))
@@ -64,7 +70,7 @@ impl Ogone {
             signature::verify_out(
                 self.config.hash_algorithm,
                 self.config.sha_out.expose(),
-                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+                pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref())),
                 sig,
             )
         });
@@ -84,9 +90,17 @@ impl Ogone {
                 .and_then(|c| Amount::parse_in(a, c).ok()),
             _ => None,
         };
-        resp.bank_status = Some(format!("STATUS {status}: {text} (NCERROR {ncerror})"));
+        resp.bank_status = Some(text::concat(&[
+            "STATUS ",
+            status,
+            ": ",
+            text,
+            " (NCERROR ",
+            ncerror,
+            ")",
+        ]));
         resp.test = self.config.environment == Environment::Test;
-        resp.bank_data = pairs_to_map(&pairs);
+        resp.bank_data = pairs_to_map(pairs);
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
     }
@@ -98,7 +112,7 @@ impl Ogone {
             r.pairs
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
+                .map(|(_, v)| v.as_ref())
         };
         ["ORDERID", "PAYID", "STATUS", "NCERROR"]
             .iter()

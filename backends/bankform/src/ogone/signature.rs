@@ -6,20 +6,34 @@
 //! SHASIGN = UPPERCASE_hex(HASH(latin-1 bytes of S if S is latin-1, else its UTF-8 bytes))
 //! ```
 
+use std::borrow::Cow;
+
 use super::config::HashAlgorithm;
+use super::params::List;
 use crate::common::sign;
+
+/// `name` in upper case, borrowed when it already is.
+fn upper(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(name.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
 
 /// The string to hash.
 pub(crate) fn signing_string<'a>(
     fields: impl Iterator<Item = (&'a str, &'a str)>,
-    list: &[&str],
+    list: &List,
     key: &str,
 ) -> String {
-    let mut p: Vec<(String, &str)> = fields
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(n, v)| (n.to_ascii_uppercase(), v))
-        .filter(|(n, _)| super::params::listed(list, n))
-        .collect();
+    let mut p: Vec<(Cow<'a, str>, &str)> = Vec::with_capacity(fields.size_hint().0);
+    p.extend(
+        fields
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(n, v)| (upper(n), v))
+            .filter(|(n, _)| super::params::listed(list, n)),
+    );
     p.sort_by(|a, b| a.0.cmp(&b.0));
     let mut s = String::with_capacity(
         p.iter()
@@ -37,16 +51,56 @@ pub(crate) fn signing_string<'a>(
 
 /// The ISO-8859-1 bytes of `s`, if every character has one.
 pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
-    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    // In UTF-8, U+0080..U+00FF are the two-byte sequences led by 0xC2 or 0xC3; any other
+    // lead byte is a character latin-1 does not have.
+    let utf8 = s.as_bytes();
+    let mut bytes = Vec::with_capacity(utf8.len());
+    let mut i = 0;
+    while let Some(&b) = utf8.get(i) {
+        match b {
+            0..0x80 => {
+                bytes.push(b);
+                i += 1;
+            }
+            0xc2 | 0xc3 => {
+                bytes.push(((b & 0x03) << 6) | (utf8.get(i + 1)? & 0x3f));
+                i += 2;
+            }
+            _ => return None,
+        }
+    }
+    Some(bytes)
+}
+
+/// A digest of at most 64 bytes, on the stack.
+pub(crate) struct Digest {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Digest {
+    /// The digest's bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// The digest of `bytes`.
-pub(crate) fn digest(algo: HashAlgorithm, bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn digest(algo: HashAlgorithm, bytes: &[u8]) -> Digest {
+    let mut out = Digest {
+        bytes: [0; 64],
+        len: 0,
+    };
+    let mut put = |d: &[u8]| {
+        out.bytes[..d.len()].copy_from_slice(d);
+        out.len = d.len();
+    };
     match algo {
-        HashAlgorithm::Sha1 => sign::sha1(bytes).to_vec(),
-        HashAlgorithm::Sha256 => sign::sha256(bytes).to_vec(),
-        HashAlgorithm::Sha512 => sign::sha512(bytes).to_vec(),
+        HashAlgorithm::Sha1 => put(&sign::sha1(bytes)),
+        HashAlgorithm::Sha256 => put(&sign::sha256(bytes)),
+        HashAlgorithm::Sha512 => put(&sign::sha512(bytes)),
     }
+    out
 }
 
 /// The SHASIGN of a request: latin-1 bytes when possible, else UTF-8.
@@ -55,9 +109,17 @@ pub(crate) fn sign_in<'a>(
     key: &str,
     fields: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    let s = signing_string(fields, super::params::SHA_IN, key);
-    let bytes = latin1(&s).unwrap_or_else(|| s.clone().into_bytes());
-    hex::encode_upper(digest(algo, &bytes))
+    let s = signing_string(fields, &super::params::SHA_IN_LIST, key);
+    // ASCII text is its own latin-1 encoding.
+    let d = if s.is_ascii() {
+        digest(algo, s.as_bytes())
+    } else {
+        match latin1(&s) {
+            Some(bytes) => digest(algo, &bytes),
+            None => digest(algo, s.as_bytes()),
+        }
+    };
+    sign::hex_upper(d.as_bytes())
 }
 
 /// Whether `received` is the SHASIGN of a return, over its latin-1 bytes or its UTF-8 bytes
@@ -68,8 +130,10 @@ pub(crate) fn verify_out<'a>(
     fields: impl Iterator<Item = (&'a str, &'a str)>,
     received: &str,
 ) -> bool {
-    let s = signing_string(fields, super::params::SHA_OUT, key);
-    let utf8 = sign::ct_eq_hex(received, &digest(algo, s.as_bytes()));
-    let latin = latin1(&s).is_some_and(|b| sign::ct_eq_hex(received, &digest(algo, &b)));
+    let s = signing_string(fields, &super::params::SHA_OUT_LIST, key);
+    let utf8 = sign::ct_eq_hex(received, digest(algo, s.as_bytes()).as_bytes());
+    // For ASCII text both encodings are the same bytes: one digest answers for both.
+    let latin = !s.is_ascii()
+        && latin1(&s).is_some_and(|b| sign::ct_eq_hex(received, digest(algo, &b).as_bytes()));
     utf8 | latin
 }

@@ -105,7 +105,7 @@ fn request_form() {
     // D13: ITEMNAME1 is signed (eopayment leaves it out of SHASIGN).
     let s = signature::signing_string(
         fields.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        params::SHA_IN,
+        &params::SHA_IN_LIST,
         "K",
     );
     assert!(s.contains("ITEMNAME1=BookK"), "{s}");
@@ -129,4 +129,29 @@ fn request_form() {
             .toml_template("o")
             .contains("\nhash_algorithm = \"sha512\"\n")
     );
+}
+
+/// The byte-level latin-1 conversion agrees with converting character by character.
+#[test]
+fn latin1_conversion() {
+    let by_chars = |s: &str| -> Option<Vec<u8>> {
+        s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    };
+    for s in [
+        "",
+        "abc",
+        "sécret",
+        "Mihaï Sergheï",
+        "\u{80}\u{ff}\u{7f}",
+        "€",
+        "a\u{100}",
+        "😀",
+        "ÿ",
+    ] {
+        assert_eq!(signature::latin1(s), by_chars(s), "{s:?}");
+    }
+    for c in (0u32..0x300).filter_map(char::from_u32) {
+        let s = format!("x{c}y");
+        assert_eq!(signature::latin1(&s), by_chars(&s), "{c:?}");
+    }
 }

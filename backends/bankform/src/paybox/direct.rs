@@ -182,7 +182,7 @@ impl Paybox {
             DirectOp::Refund => resp.refunded_amount = Some(adj.amount),
             _ => resp.amount = Some(adj.amount),
         }
-        resp.bank_data = pairs_to_map(&pairs);
+        resp.bank_data = pairs_to_map(pairs);
         Ok(Step::Done(resp))
     }
 }

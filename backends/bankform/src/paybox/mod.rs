@@ -57,12 +57,12 @@ use polypay_core::{
     Description, Error, FieldError, Incoming, Operation, PaymentIntent, PaymentRequest,
     PaymentResponse, Result, Step,
 };
-use rsa::RsaPublicKey;
 use url::Url;
 
 pub use config::{CancelType, CaptureMode, Config, Extra, PAYBOX_PUBLIC_KEY, Platform};
 
 use crate::common::config::{Object, load, set_default, text};
+use crate::common::sign::HmacSha512;
 use crate::common::time;
 use direct::DirectOp;
 
@@ -72,8 +72,9 @@ const KIND: &str = "paybox";
 #[derive(Debug)]
 pub struct Paybox {
     config: Config,
-    hmac_key: Vec<u8>,
-    public_key: RsaPublicKey,
+    /// HMAC-SHA-512 keyed with the binary `shared_secret`, prepared once (redacted in `Debug`).
+    hmac_key: HmacSha512,
+    public_key: signature::PublicKey,
     timezone: TimeZone,
     system_url: Url,
     direct_url: Url,
@@ -116,7 +117,7 @@ fn checks(config: &Object, errors: &mut ConfigErrors) {
         );
     }
     if let Some(pem) = text(config, "public_key")
-        && signature::public_key(pem).is_none()
+        && signature::PublicKey::from_pem(pem).is_none()
     {
         errors.push("public_key", "is not a PEM RSA public key");
     }
@@ -136,10 +137,12 @@ impl Paybox {
     /// The backend of an already validated configuration.
     fn from_config(config: Config, description: Description) -> Result<Paybox> {
         let hmac_key = hex::decode(config.shared_secret.expose())
+            .map(|key| HmacSha512::new(&key))
             .map_err(|_| config_error("shared_secret", "must be hexadecimal"))?;
-        let public_key =
-            signature::public_key(config.public_key.as_deref().unwrap_or(PAYBOX_PUBLIC_KEY))
-                .ok_or_else(|| config_error("public_key", "is not a PEM RSA public key"))?;
+        let public_key = signature::PublicKey::from_pem(
+            config.public_key.as_deref().unwrap_or(PAYBOX_PUBLIC_KEY),
+        )
+        .ok_or_else(|| config_error("public_key", "is not a PEM RSA public key"))?;
         let timezone = time::zone(&config.timezone)?;
         let (system, direct) = match config.platform {
             Platform::Test => (

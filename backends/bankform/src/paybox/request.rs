@@ -10,13 +10,30 @@ use crate::common::config::{Problems, extra};
 use crate::common::fields::Fields;
 use crate::common::ids::EntropyStream;
 use crate::common::money;
-use crate::common::time;
+use crate::common::text::{self, has_control};
+use crate::common::time::{self, Layout};
 
 /// What Paybox sends back, `signature` last as the bank requires.
 pub(crate) const PBX_RETOUR: &str = "montant:M;reference:R;code_autorisation:A;erreur:E;numero_appel:T;numero_transaction:S;date_transaction:W;heure_transaction:Q;signature:K";
 
 /// The characters of `PBX_ARCHIVAGE` (no 0/O, 1/I/L, 3, 5 which read alike).
 const ARCHIVE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ246789";
+
+/// `PBX_CMD`'s time: `%Y-%m-%dT%H%M%S`.
+const CMD_TIME: Layout = Layout {
+    date: "-",
+    middle: "T",
+    time: "",
+    pattern: "%Y-%m-%dT%H%M%S",
+};
+
+/// `PBX_TIME` before its offset: `%Y-%m-%dT%H:%M:%S`.
+const ISO_TIME: Layout = Layout {
+    date: "-",
+    middle: "T",
+    time: ":",
+    pattern: "%Y-%m-%dT%H:%M:%S",
+};
 
 const XML_HEADER: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>";
 
@@ -48,7 +65,7 @@ impl Paybox {
             extra(&self.description, &req.extra)?
         };
         let units = money::minor_units(&req.amount)?;
-        if format!("{:03}", money::numeric_code(&req.amount)?) != cfg.devise {
+        if text::padded(u64::from(money::numeric_code(&req.amount)?), 3) != cfg.devise {
             return Err(Error::invalid_input(format!(
                 "this shop is configured for currency {}, not {}",
                 cfg.devise,
@@ -76,10 +93,12 @@ impl Paybox {
         };
         let mut command = match &req.transaction_id {
             Some(id) => id.clone(),
-            None => format!(
-                "{}_{archive}",
-                time::format_in(cx.now, &self.timezone, "%Y-%m-%dT%H%M%S")
-            ),
+            None => {
+                let mut c = time::civil_text(cx.now, &self.timezone, CMD_TIME);
+                c.push('_');
+                c.push_str(&archive);
+                c
+            }
         };
         if let Some(order) = &req.order_id {
             command.push('!');
@@ -95,11 +114,15 @@ impl Paybox {
                 });
                 t.clone()
             }
-            None => time::format_in(cx.now, &TimeZone::UTC, "%Y-%m-%dT%H:%M:%S+00:00"),
+            None => {
+                let mut t = time::civil_text(cx.now, &TimeZone::UTC, ISO_TIME);
+                t.push_str("+00:00");
+                t
+            }
         };
         let capture_day = req
             .capture_day
-            .map(|d| d.to_string())
+            .map(|d| text::decimal(u64::from(d)))
             .or_else(|| cfg.capture_day.clone());
         if let Some(day) = &capture_day {
             problems.check(day.len() > 2, || "capture_day must be at most 99".into());
@@ -108,8 +131,8 @@ impl Paybox {
             extra.total_quantity.is_some_and(|q| !(1..=99).contains(&q)),
             || "total_quantity must be 1 to 99".into(),
         );
-        for (name, value) in [("command", &command), ("e-mail", &email.to_owned())] {
-            problems.check(value.chars().any(char::is_control), || {
+        for (name, value) in [("command", command.as_str()), ("e-mail", email)] {
+            problems.check(has_control(value), || {
                 format!("the {name} must not contain control characters")
             });
         }
@@ -144,7 +167,9 @@ impl Paybox {
             }
         }
         if let Some(day) = capture_day {
-            f.push("PBX_DIFF", format!("{day:0>2}"));
+            // `{day:0>2}`: padded with zeros to two characters.
+            let pad = 2usize.saturating_sub(day.chars().count());
+            f.push("PBX_DIFF", "0".repeat(pad) + &day);
         }
         let author_only = manual || cfg.capture_mode == CaptureMode::AuthorCapture;
         f.push("PBX_AUTOSEULE", if author_only { "O" } else { "N" });

@@ -8,6 +8,7 @@ use super::Paybox;
 use super::signature;
 use crate::common::money;
 use crate::common::received::Received;
+use crate::common::text;
 use crate::common::time;
 
 /// The status and English text of an `erreur` code (spec §3.4, polypay column).
@@ -60,31 +61,24 @@ pub(crate) fn error_code(code: &str) -> (PaymentStatus, String) {
 impl Paybox {
     /// Whether the return's signature is Paybox's: over the raw text before `&signature=`
     /// first, then over eopayment's re-encoding of the values (D14).
-    fn verify(&self, r: &Received) -> bool {
+    fn verify(&self, r: &Received<'_>) -> bool {
         let Some(sig) = r.get("signature").and_then(signature::decode_signature) else {
             return false;
         };
-        if let Some(pos) = r.raw.find("&signature=")
-            && signature::verify_rsa(&self.public_key, &r.raw.as_bytes()[..pos], &sig)
+        let raw = r.raw.find("&signature=").and_then(|pos| r.raw.get(..pos));
+        if let Some(raw) = raw
+            && self.public_key.verify(raw.as_bytes(), &sig)
         {
             return true;
         }
-        let before: Vec<(String, String)> = r
-            .pairs
-            .iter()
-            .take_while(|(n, _)| n != "signature")
-            .cloned()
-            .collect();
-        signature::verify_rsa(
-            &self.public_key,
-            signature::reencoded(&before).as_bytes(),
-            &sig,
-        )
+        let reencoded = signature::reencoded(r.iter().take_while(|(n, _)| *n != "signature"));
+        // The same text again would give the same answer: skip the second RSA operation.
+        raw != Some(reencoded.as_str()) && self.public_key.verify(reencoded.as_bytes(), &sig)
     }
 
     /// `date_transaction` + `heure_transaction`: `YYYYMMDD` when that is a valid date, else the
     /// manual's `DDMMYYYY`; in the configured zone.
-    fn date(&self, r: &Received) -> Option<Timestamp> {
+    fn date(&self, r: &Received<'_>) -> Option<Timestamp> {
         let (d, t) = (r.get("date_transaction")?, r.get("heure_transaction")?);
         let text = format!("{d} {t}");
         time::parse_civil(&text, "%Y%m%d %H:%M:%S", &self.timezone)
@@ -97,7 +91,7 @@ impl Paybox {
         let code = r.require("erreur", "paybox")?;
         let reference = r.require("reference", "paybox")?;
         if r.get("signature").is_some()
-            && r.pairs.last().map(|(n, _)| n.as_str()) != Some("signature")
+            && r.pairs.last().map(|(n, _)| n.as_ref()) != Some("signature")
         {
             return Err(Error::malformed(
                 "the Paybox signature must be the last variable",
@@ -112,10 +106,10 @@ impl Paybox {
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
         resp.amount = money::reported(r.get("montant"), Some(&self.config.devise));
-        resp.bank_status = Some(format!("{code}: {text}"));
+        resp.bank_status = Some(text::concat(&[code, ": ", &text]));
         resp.test = self.config.platform != super::Platform::Prod;
         resp.transaction_date = self.date(&r);
-        resp.bank_data = r.to_map();
+        resp.bank_data = r.into_map();
         // The IPN needs an HTTP 200; an empty body is fine.
         resp.return_content = Some(ReturnContent::text(""));
         Ok(resp)

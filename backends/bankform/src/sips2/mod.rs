@@ -66,6 +66,7 @@ pub use config::{
 };
 
 use crate::common::config::{Object, load, text, warning};
+use crate::common::sign::HmacSha256;
 use crate::common::time;
 use office::OfficeOp;
 
@@ -79,6 +80,8 @@ pub struct Sips2 {
     timezone: TimeZone,
     paypage_url: Url,
     office_url: Url,
+    /// HMAC-SHA-256 keyed with `secret_key`, prepared once.
+    hmac: HmacSha256,
 }
 
 fn capabilities() -> Capabilities {
@@ -154,9 +157,11 @@ impl Sips2 {
                 )]))
             })
         };
+        let hmac = HmacSha256::new(config.secret_key.expose().as_bytes());
         Ok(Sips2 {
             config,
             timezone,
+            hmac,
             paypage_url: parse(paypage)?,
             office_url: parse(office)?,
         })
@@ -164,6 +169,14 @@ impl Sips2 {
 }
 
 impl Sips2 {
+    /// The Paypage seal key.
+    fn seal_key(&self) -> seal::Key<'_> {
+        seal::Key {
+            secret: self.config.secret_key.expose(),
+            hmac: &self.hmac,
+        }
+    }
+
     /// Builds from a raw configuration (tests).
     #[cfg(test)]
     pub(crate) fn build_for_tests(raw: &Object) -> Sips2 {

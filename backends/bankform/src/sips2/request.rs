@@ -9,6 +9,8 @@ use super::seal;
 use crate::common::config::Problems;
 use crate::common::ids::EntropyStream;
 use crate::common::money;
+use crate::common::sign;
+use crate::common::text::{self, has_control};
 
 /// The interface version of the Paypage POST.
 pub(crate) const INTERFACE_VERSION: &str = "HP_2.3";
@@ -17,9 +19,30 @@ pub(crate) const INTERFACE_VERSION: &str = "HP_2.3";
 /// split on its first `=`).
 fn check_value(problems: &mut Problems, name: &str, value: &str) {
     problems.check(value.contains('|'), || format!("{name} must not contain |"));
-    problems.check(value.chars().any(char::is_control), || {
+    problems.check(has_control(value), || {
         format!("{name} must not contain control characters")
     });
+}
+
+/// At most 14 `Data` pairs, on the stack.
+#[derive(Default)]
+struct Pairs<'a> {
+    items: [(&'static str, &'a str); 14],
+    len: usize,
+}
+
+impl<'a> Pairs<'a> {
+    fn push(&mut self, name: &'static str, value: &'a str) {
+        // 14 slots hold every field `data` can write (13 at most).
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = (name, value);
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[(&'static str, &'a str)] {
+        &self.items[..self.len]
+    }
 }
 
 impl Sips2 {
@@ -34,7 +57,7 @@ impl Sips2 {
             )));
         }
         let units = money::minor_units(&req.amount)?;
-        let currency = format!("{:03}", money::numeric_code(&req.amount)?);
+        let currency = text::padded(u64::from(money::numeric_code(&req.amount)?), 3);
         if currency != cfg.currency_code {
             return Err(Error::invalid_input(format!(
                 "this shop is configured for currency {}, not {}",
@@ -67,50 +90,48 @@ impl Sips2 {
         } else {
             cfg.capture_mode
         };
-        let request_day = req.capture_day.map(|d| d.to_string());
+        let request_day = req.capture_day.map(|d| text::decimal(u64::from(d)));
         problems.check(req.capture_day.is_some_and(|d| d > 99), || {
             "capture_day must be at most 99".into()
         });
+        let amount = money::padded3(units);
 
-        let mut pairs: Vec<(&str, String)> = Vec::with_capacity(14);
-        pairs.push(("merchantId", cfg.merchant_id.clone()));
-        pairs.push(("keyVersion", cfg.key_version.clone()));
-        pairs.push(("normalReturnUrl", return_url.to_owned()));
+        // Borrowed pairs: `Data` is written once, from these.
+        let mut pairs = Pairs::default();
+        let mut push = |name, value| pairs.push(name, value);
+        push("merchantId", &cfg.merchant_id);
+        push("keyVersion", &cfg.key_version);
+        push("normalReturnUrl", return_url);
         if let Some(url) = automatic {
-            pairs.push(("automaticResponseUrl", url.to_owned()));
+            push("automaticResponseUrl", url);
         }
-        pairs.push(("currencyCode", currency));
-        pairs.push(("captureMode", capture_mode.as_str().to_owned()));
+        push("currencyCode", &currency);
+        push("captureMode", capture_mode.as_str());
         // A configured captureDay sits here; a per-payment one replaces it in place, or is
         // appended last when nothing is configured (eopayment's order).
         if let Some(day) = &cfg.capture_day {
-            pairs.push((
-                "captureDay",
-                request_day.clone().unwrap_or_else(|| day.clone()),
-            ));
+            push("captureDay", request_day.as_deref().unwrap_or(day));
         }
         if let Some(means) = &cfg.payment_means {
-            pairs.push(("paymentMeanBrandList", means.clone()));
+            push("paymentMeanBrandList", means);
         }
-        pairs.push(("transactionReference", reference.clone()));
-        pairs.push((
-            "orderId",
-            req.order_id.clone().unwrap_or_else(|| reference.clone()),
-        ));
-        pairs.push((
+        push("transactionReference", &reference);
+        push("orderId", req.order_id.as_deref().unwrap_or(&reference));
+        push(
             "statementReference",
-            req.description.clone().unwrap_or_else(|| reference.clone()),
-        ));
-        pairs.push(("amount", money::padded3(units)));
+            req.description.as_deref().unwrap_or(&reference),
+        );
+        push("amount", &amount);
         if let Some(email) = &req.customer.email {
-            pairs.push(("billingContact.email", email.clone()));
+            push("billingContact.email", email);
         }
         if cfg.capture_day.is_none()
-            && let Some(day) = request_day
+            && let Some(day) = &request_day
         {
-            pairs.push(("captureDay", day));
+            push("captureDay", day);
         }
-        for (name, value) in &pairs {
+        let pairs = pairs.as_slice();
+        for (name, value) in pairs {
             check_value(&mut problems, name, value);
         }
         problems.into_result()?;
@@ -135,7 +156,7 @@ impl Sips2 {
     ) -> Result<PaymentIntent> {
         let (data, reference) = self.data(req, cx)?;
         let algo = self.config.seal_algorithm;
-        let seal = seal::paypage(algo, &data, self.config.secret_key.expose());
+        let seal = sign::hex_lower(&seal::paypage_raw(algo, &data, self.seal_key()));
         let mut fields = vec![
             ("Data".into(), data),
             ("Seal".into(), seal),

@@ -9,6 +9,7 @@ use super::config::{SIMULATION_MERCHANT_ID, SealAlgorithm};
 use super::seal;
 use crate::common::money;
 use crate::common::received::{Received, pairs_to_map};
+use crate::common::text;
 use crate::common::time;
 
 /// The status and English text of a `responseCode` (spec §2.4, polypay column: 05 is denied
@@ -51,27 +52,36 @@ pub(crate) fn response_code(code: &str) -> (PaymentStatus, &'static str) {
     }
 }
 
-/// `Data` split on `|`, each piece on its first `=`, in order.
-pub(crate) fn split_data(data: &str) -> Vec<(String, String)> {
-    data.split('|')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_owned(), v.to_owned())
-        })
-        .collect()
+/// `Data` split on `|`, each piece on its first `=`, in order (borrowed from `data`).
+pub(crate) fn split_data(data: &str) -> Vec<(&str, &str)> {
+    let bytes = data.as_bytes();
+    let mut fields = Vec::with_capacity(memchr::memchr_iter(b'|', bytes).count() + 1);
+    let mut start = 0;
+    // `|` and `=` are ASCII: every index here is a character boundary.
+    for end in memchr::memchr_iter(b'|', bytes).chain([bytes.len()]) {
+        let piece = data.get(start..end).unwrap_or_default();
+        start = end + 1;
+        if piece.is_empty() {
+            continue;
+        }
+        fields.push(match memchr::memchr(b'=', piece.as_bytes()) {
+            Some(e) => (
+                piece.get(..e).unwrap_or_default(),
+                piece.get(e + 1..).unwrap_or_default(),
+            ),
+            None => (piece, ""),
+        });
+    }
+    fields
 }
 
-fn get<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+fn get<'a>(fields: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
 
 impl Sips2 {
     /// The status of the `Data` fields.
-    fn status(fields: &[(String, String)]) -> (PaymentStatus, String) {
+    fn status(fields: &[(&str, &str)]) -> (PaymentStatus, String) {
         match get(fields, "responseCode") {
             None => (PaymentStatus::Error, "no responseCode".into()),
             Some(code) => {
@@ -81,7 +91,7 @@ impl Sips2 {
                 {
                     status = PaymentStatus::Accepted;
                 }
-                (status, format!("{code}: {text}"))
+                (status, text::concat(&[code, ": ", text]))
             }
         }
     }
@@ -111,7 +121,7 @@ impl Sips2 {
                 ));
             }
         };
-        let verified = seal::verify_paypage(algo, data, self.config.secret_key.expose(), seal);
+        let verified = seal::verify_paypage(algo, data, self.seal_key(), seal);
         let fields = split_data(data);
         let reference = get(&fields, "transactionReference")
             .ok_or_else(|| Error::malformed("the Sips Data has no transactionReference"))?;
@@ -126,7 +136,7 @@ impl Sips2 {
         resp.test = get(&fields, "merchantId") == Some(SIMULATION_MERCHANT_ID)
             || self.config.platform == super::Platform::Test;
         resp.transaction_date = get(&fields, "transactionDateTime").and_then(|d| self.date(d));
-        resp.bank_data = pairs_to_map(&fields);
+        resp.bank_data = pairs_to_map(fields);
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
     }
@@ -153,13 +163,6 @@ mod tests {
         assert_eq!(response_code("17").0, PaymentStatus::Cancelled);
         assert_eq!(response_code("ZZ").0, PaymentStatus::Error);
         let f = split_data("a=1|b=x=y||c");
-        assert_eq!(
-            f,
-            [
-                ("a".into(), "1".into()),
-                ("b".into(), "x=y".into()),
-                ("c".into(), "".into())
-            ]
-        );
+        assert_eq!(f, [("a", "1"), ("b", "x=y"), ("c", "")]);
     }
 }

@@ -6,24 +6,44 @@
 
 use serde_json::{Map, Value};
 
-use super::config::SealAlgorithm;
-use crate::common::sign;
+use sha2::{Digest, Sha256};
 
-/// The Paypage seal of `data`.
+use super::config::SealAlgorithm;
+use crate::common::sign::{self, HmacSha256};
+
+/// The shop's secret key, with its HMAC key prepared once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Key<'a> {
+    /// The secret key.
+    pub(crate) secret: &'a str,
+    /// HMAC-SHA-256 keyed with it.
+    pub(crate) hmac: &'a HmacSha256,
+}
+
+/// The Paypage seal of `data` with a secret given as text (tests, simulators).
+#[cfg(test)]
 pub(crate) fn paypage(algo: SealAlgorithm, data: &str, secret: &str) -> String {
-    hex::encode(paypage_raw(algo, data, secret))
+    let hmac = HmacSha256::new(secret.as_bytes());
+    hex::encode(paypage_raw(
+        algo,
+        data,
+        Key {
+            secret,
+            hmac: &hmac,
+        },
+    ))
 }
 
 /// The Paypage seal as bytes.
-pub(crate) fn paypage_raw(algo: SealAlgorithm, data: &str, secret: &str) -> [u8; 32] {
+pub(crate) fn paypage_raw(algo: SealAlgorithm, data: &str, key: Key<'_>) -> [u8; 32] {
     match algo {
-        SealAlgorithm::Sha256 => {
-            let mut input = String::with_capacity(data.len() + secret.len());
-            input.push_str(data);
-            input.push_str(secret);
-            sign::sha256(input.as_bytes())
-        }
-        SealAlgorithm::HmacSha256 => sign::hmac_sha256(secret.as_bytes(), data.as_bytes()),
+        // SHA256(Data + secret), hashed in two parts rather than concatenated.
+        SealAlgorithm::Sha256 => Sha256::new()
+            .chain_update(data.as_bytes())
+            .chain_update(key.secret.as_bytes())
+            .finalize()
+            .into(),
+        SealAlgorithm::HmacSha256 => key.hmac.mac(data.as_bytes()),
     }
 }
 
@@ -31,10 +51,10 @@ pub(crate) fn paypage_raw(algo: SealAlgorithm, data: &str, secret: &str) -> [u8;
 pub(crate) fn verify_paypage(
     algo: SealAlgorithm,
     data: &str,
-    secret: &str,
+    key: Key<'_>,
     received: &str,
 ) -> bool {
-    sign::ct_eq_hex(received, &paypage_raw(algo, data, secret))
+    sign::ct_eq_hex(received, &paypage_raw(algo, data, key))
 }
 
 /// A JSON value as the office server writes it into the sealed string.
@@ -73,10 +93,19 @@ mod tests {
         let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
         assert_eq!(office(a, "k"), office(b, "k"));
         assert_eq!(office(b, "k"), hex::encode(sign::hmac_sha256(b"k", b"12")));
+        let hmac = HmacSha256::new(b"k");
+        let key = Key {
+            secret: "k",
+            hmac: &hmac,
+        };
         for algo in [SealAlgorithm::Sha256, SealAlgorithm::HmacSha256] {
             let upper = paypage(algo, "x=1", "k").to_uppercase();
-            assert!(verify_paypage(algo, "x=1", "k", &upper));
+            assert!(verify_paypage(algo, "x=1", key, &upper));
         }
+        assert_eq!(
+            paypage(SealAlgorithm::Sha256, "x=1", "k"),
+            hex::encode(sign::sha256(b"x=1k"))
+        );
         assert_eq!(
             paypage(SealAlgorithm::HmacSha256, "x=1", "k"),
             hex::encode(sign::hmac_sha256(b"k", b"x=1"))

@@ -44,8 +44,9 @@ const fn spec(
 
 use Kind::*;
 
-/// The fields polypay knows, sorted by name (looked up by binary search). Other `vads_*` fields are accepted, unchecked beyond a length of
-/// 1024 characters (the longest the bank documents), and signed.
+/// The fields polypay knows, sorted by name (looked up through [`INDEX`]). Other `vads_*`
+/// fields are accepted, unchecked beyond a length of 1024 characters (the longest the bank
+/// documents), and signed.
 pub(crate) const SPECS: &[Spec] = &[
     spec(
         "vads_action_mode",
@@ -113,18 +114,67 @@ pub(crate) const SPECS: &[Spec] = &[
 /// Longest value accepted for a field polypay does not know.
 const MAX_UNKNOWN: usize = 1024;
 
-/// Why `value` is not acceptable for the field `name`, if it is not. An empty value is always
-/// acceptable (the bank treats it as absent).
+/// FNV-1a, usable in constants.
+const fn fnv(s: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < s.len() {
+        h = (h ^ s[i] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+/// Slots of the hash index of [`SPECS`] (a power of two, about three times the number of
+/// specs, so that probes are short).
+const SLOTS: usize = 128;
+
+/// An empty slot.
+const EMPTY: u8 = u8::MAX;
+
+/// Open-addressing index of [`SPECS`] by the FNV-1a hash of the name, built at compile time:
+/// finding a field's spec costs one hash and, almost always, one comparison.
+const INDEX: [u8; SLOTS] = {
+    assert!(SPECS.len() < SLOTS / 2);
+    let mut index = [EMPTY; SLOTS];
+    let mut k = 0;
+    while k < SPECS.len() {
+        let mut slot = (fnv(SPECS[k].name.as_bytes()) as usize) % SLOTS;
+        while index[slot] != EMPTY {
+            slot = (slot + 1) % SLOTS;
+        }
+        index[slot] = k as u8;
+        k += 1;
+    }
+    index
+};
+
+/// The spec of `name`, if polypay knows the field.
+fn lookup(name: &str) -> Option<&'static Spec> {
+    let mut slot = (fnv(name.as_bytes()) as usize) % SLOTS;
+    loop {
+        let k = *INDEX.get(slot)?;
+        let spec = SPECS.get(usize::from(k))?;
+        if spec.name == name {
+            return Some(spec);
+        }
+        slot = (slot + 1) % SLOTS;
+    }
+}
+
+/// Why `value` is not acceptable for the field `name`, if it is not. An empty value is
+/// always acceptable (the bank treats it as absent).
 pub(crate) fn problem(name: &str, value: &str) -> Option<String> {
     if value.is_empty() {
         return None;
     }
-    let len = value.chars().count();
-    let Some(spec) = SPECS
-        .binary_search_by(|s| s.name.cmp(name))
-        .ok()
-        .and_then(|i| SPECS.get(i))
-    else {
+    let ascii = value.is_ascii();
+    let len = if ascii {
+        value.len()
+    } else {
+        value.chars().count()
+    };
+    let Some(spec) = lookup(name) else {
         return (len > MAX_UNKNOWN)
             .then(|| format!("{name} must be at most {MAX_UNKNOWN} characters"));
     };
@@ -151,6 +201,8 @@ pub(crate) fn problem(name: &str, value: &str) -> Option<String> {
         AlnumSemicolon => value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b';' || b == b'_'),
+        // ASCII text has no control characters but these (`char::is_control` on ASCII).
+        Any if ascii => !value.bytes().any(|b| b < 0x20 || b == 0x7f),
         Any => !value.chars().any(char::is_control),
     };
     (!ok).then(|| {
@@ -191,5 +243,31 @@ mod tests {
         assert!(problem("vads_whatever", &"x".repeat(1025)).is_some());
         assert!(problem("vads_contrib", "a\nb").is_some());
         assert!(problem("vads_payment_cards", "CB;VISA;AMEX").is_none());
+        assert!(problem("vads_contrib", "a\u{85}b").is_some());
+        assert!(problem("vads_contrib", "a\u{7f}b").is_some());
+        assert!(problem("vads_contrib", "Mihaï").is_none());
+    }
+
+    /// The hash index finds exactly what a binary search finds.
+    #[test]
+    fn index_finds_every_spec() {
+        let mut names: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
+        names.extend([
+            "vads_a",
+            "vads_zzz",
+            "vads_cust",
+            "vads_url",
+            "other",
+            "",
+            "vads_trans_idx",
+        ]);
+        for n in names {
+            let expected = SPECS
+                .binary_search_by(|s| s.name.cmp(n))
+                .ok()
+                .map(|i| SPECS[i].name);
+            assert_eq!(lookup(n).map(|s| s.name), expected, "{n}");
+        }
+        assert_eq!(INDEX.iter().filter(|k| **k != EMPTY).count(), SPECS.len());
     }
 }

@@ -19,6 +19,18 @@
 //! automatic_return_url = "https://shop.example/payment/notify"
 //! ```
 //!
+//! PayZen is configured the same way; only the kind (and so the default `service_url`)
+//! changes:
+//!
+//! ```toml
+//! [backends.payzen]
+//! kind = "payzen"
+//! vads_site_id = "87654321"
+//! secret_test = { env = "PAYZEN_SECRET_TEST" }
+//! signature_algo = "hmac_sha256"
+//! normal_return_url = "https://shop.example/payment/return"
+//! ```
+//!
 //! An eopayment configuration (the same flat names) loads unchanged; `vads_*` keys preset form
 //! fields for every payment.
 //!
@@ -64,6 +76,7 @@ use url::Url;
 pub use config::{Config, CtxMode, Extra, PaymentConfig, SignatureAlgo};
 
 use crate::common::config::{Object, load, set_default, text, warning};
+use crate::common::sign::HmacSha256;
 
 /// The two kinds of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +117,9 @@ pub struct SystemPay {
     config: Config,
     service_url: Url,
     description: Description,
+    /// HMAC keys of the TEST and PRODUCTION secrets, prepared once.
+    hmac_test: HmacSha256,
+    hmac_production: Option<HmacSha256>,
 }
 
 fn capabilities() -> Capabilities {
@@ -145,19 +161,32 @@ impl SystemPay {
                 "must be a URL",
             )]))
         })?;
+        let hmac_test = HmacSha256::new(config.secret_test.expose().as_bytes());
+        let hmac_production = config
+            .secret_production
+            .as_ref()
+            .map(|s| HmacSha256::new(s.expose().as_bytes()));
         Ok(SystemPay {
             flavor,
             config,
             service_url,
             description,
+            hmac_test,
+            hmac_production,
         })
     }
 
-    /// The secret of a `vads_ctx_mode`.
-    fn secret_for(&self, ctx_mode: &str) -> Option<&str> {
+    /// The key of a `vads_ctx_mode`.
+    fn key_for(&self, ctx_mode: &str) -> Option<signature::Key<'_>> {
         match ctx_mode {
-            "TEST" => Some(self.config.secret_test.expose()),
-            "PRODUCTION" => self.config.secret_production.as_ref().map(|s| s.expose()),
+            "TEST" => Some(signature::Key {
+                secret: self.config.secret_test.expose(),
+                hmac: &self.hmac_test,
+            }),
+            "PRODUCTION" => Some(signature::Key {
+                secret: self.config.secret_production.as_ref()?.expose(),
+                hmac: self.hmac_production.as_ref()?,
+            }),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ use crate::common::config::{Problems, extra};
 use crate::common::fields::Fields;
 use crate::common::ids::EntropyStream;
 use crate::common::money;
+use crate::common::text;
 use crate::common::time;
 
 /// Transaction ids: letters first, so that the first character, which encodes the time of
@@ -35,8 +36,9 @@ pub(crate) fn transaction_id(cx: &Context<'_>) -> String {
         *slot = ID_ALPHABET[n % 62];
         n /= 62;
     }
-    let mut id: String = head.iter().map(|b| char::from(*b)).collect();
-    id.push_str(&EntropyStream::new(&cx.entropy, "vads_trans_id").string(ID_ALPHABET, 2));
+    let mut id = String::with_capacity(6);
+    id.extend(head.iter().map(|b| char::from(*b)));
+    EntropyStream::new(&cx.entropy, "vads_trans_id").push_string(&mut id, ID_ALPHABET, 2);
     id
 }
 
@@ -58,19 +60,21 @@ impl SystemPay {
         let manual = extra
             .manual_validation
             .unwrap_or(req.manual_validation || cfg.manual_validation);
-        let capture = req
-            .capture_day
-            .map(|d| d.to_string())
-            .or_else(|| cfg.capture_day.clone())
-            .unwrap_or_default();
+        let capture = match (req.capture_day, &cfg.capture_day) {
+            (Some(d), _) => text::decimal(u64::from(d)),
+            (None, Some(d)) => d.clone(),
+            (None, None) => String::new(),
+        };
 
-        let mut f = Fields::with_capacity(32);
+        // 17 fixed fields, two URLs, the optional ones: 21 with an order id, an e-mail and a
+        // transaction id; room for the presets and per-payment fields.
+        let mut f = Fields::with_capacity(21 + cfg.preset.len() + req.extra.len());
         f.push("vads_action_mode", "INTERACTIVE");
-        f.push("vads_amount", units.to_string());
+        f.push("vads_amount", text::decimal(units));
         f.push("vads_capture_delay", capture);
         f.push("vads_contrib", "eopayment");
         f.push("vads_ctx_mode", cfg.vads_ctx_mode.as_str());
-        f.push("vads_currency", format!("{currency:03}"));
+        f.push("vads_currency", text::padded(u64::from(currency), 3));
         f.push("vads_cust_country", "FR");
         f.push("vads_language", "fr");
         f.push("vads_page_action", "PAYMENT");
@@ -171,22 +175,22 @@ impl SystemPay {
         }
         problems.into_result()?;
 
-        let secret = self
-            .secret_for(f.get("vads_ctx_mode").unwrap_or("TEST"))
+        let key = self
+            .key_for(f.get("vads_ctx_mode").unwrap_or("TEST"))
             .ok_or_else(|| {
                 polypay_core::Error::invalid_input(
                     "vads_ctx_mode is PRODUCTION but secret_production is not configured",
                 )
             })?;
         f.sort_by_name();
-        let sig = signature::sign(cfg.signature_algo, secret, f.iter());
+        let sig = signature::sign_sorted(cfg.signature_algo, &key, f.iter());
         let id = match &req.transaction_id {
             Some(id) => id.clone(),
-            None => format!(
-                "{}_{}",
+            None => text::concat(&[
                 f.get("vads_trans_date").unwrap_or_default(),
-                f.get("vads_trans_id").unwrap_or_default()
-            ),
+                "_",
+                f.get("vads_trans_id").unwrap_or_default(),
+            ]),
         };
         f.push("signature", sig);
         Ok(PaymentIntent::new(

@@ -7,6 +7,7 @@ use super::SystemPay;
 use super::signature;
 use crate::common::money;
 use crate::common::received::Received;
+use crate::common::text;
 use crate::common::time;
 
 /// The status of a `vads_trans_status` (spec D7: it is used first when present).
@@ -49,16 +50,16 @@ fn auth_code(value: &str) -> PaymentStatus {
 }
 
 /// The status of a return, and the bank's words for it.
-pub(crate) fn status(r: &Received) -> (PaymentStatus, String) {
+pub(crate) fn status(r: &Received<'_>) -> (PaymentStatus, String) {
     let result = r.get("vads_result");
     let text = match result {
         None => "no vads_result field".to_owned(),
-        Some(code) => format!("{code}: {}", result_code(code).1),
+        Some(code) => text::concat(&[code, ": ", result_code(code).1]),
     };
     if let Some(trans) = r.get("vads_trans_status")
         && let Some(status) = trans_status(trans)
     {
-        return (status, format!("{trans} ({text})"));
+        return (status, text::concat(&[trans, " (", &text, ")"]));
     }
     let mut status = result.map_or(PaymentStatus::Error, |c| result_code(c).0);
     if status == PaymentStatus::Error
@@ -74,15 +75,15 @@ pub(crate) fn status(r: &Received) -> (PaymentStatus, String) {
 }
 
 /// The id `request` returned: the caller's id echoed back, else `date_transid`.
-pub(crate) fn reference(r: &Received) -> Option<String> {
+pub(crate) fn reference(r: &Received<'_>) -> Option<String> {
     if let Some(id) = r.get("vads_ext_info_eopayment_trans_id") {
         return Some(id.to_owned());
     }
-    Some(format!(
-        "{}_{}",
+    Some(text::concat(&[
         r.get("vads_trans_date")?,
-        r.get("vads_trans_id")?
-    ))
+        "_",
+        r.get("vads_trans_id")?,
+    ]))
 }
 
 impl SystemPay {
@@ -93,13 +94,10 @@ impl SystemPay {
         let id = reference(&r).ok_or_else(|| {
             Error::malformed("the SystemPay return has neither vads_ext_info_eopayment_trans_id nor vads_trans_date and vads_trans_id")
         })?;
-        let verified = match (r.get("signature"), self.secret_for(ctx)) {
-            (Some(sig), Some(secret)) => signature::verify(
-                self.config.signature_algo,
-                secret,
-                r.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-                sig,
-            ),
+        let verified = match (r.get("signature"), self.key_for(ctx)) {
+            (Some(sig), Some(key)) => {
+                signature::verify(self.config.signature_algo, &key, r.iter(), sig)
+            }
             _ => false,
         };
         let (status, text) = status(&r);
@@ -115,8 +113,8 @@ impl SystemPay {
         resp.test = ctx == "TEST";
         resp.transaction_date = r
             .get("vads_effective_creation_date")
-            .and_then(|d| time::parse_civil(d, "%Y%m%d%H%M%S", &TimeZone::UTC));
-        resp.bank_data = r.to_map();
+            .and_then(|d| time::parse_compact(d, &TimeZone::UTC));
+        resp.bank_data = r.into_map();
         // The notification (IPN) only needs an HTTP 200; the body shows in the back office.
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
@@ -135,8 +133,9 @@ impl SystemPay {
 mod tests {
     use super::*;
 
-    fn parsed(q: &str) -> Received {
-        Received::parse(&Incoming::get(q)).unwrap()
+    fn parsed(q: &str) -> Received<'static> {
+        let incoming: &'static Incoming = Box::leak(Box::new(Incoming::get(q)));
+        Received::parse(incoming).unwrap()
     }
 
     #[test]

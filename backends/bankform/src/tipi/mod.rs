@@ -52,6 +52,8 @@ pub struct Tipi {
     config: Config,
     paris: jiff::tz::TimeZone,
     description: Description,
+    /// The payment page, parsed once (each request only sets its query).
+    page: url::Url,
 }
 
 /// The capabilities: one source of truth for the limits advertised and enforced.
@@ -83,10 +85,13 @@ impl Tipi {
                 errors.push("numcli", "must be greater than zero");
             }
         })?;
+        let page = url::Url::parse(request::TIPI_URL)
+            .map_err(|_| polypay_core::Error::invalid_input("the TIPI URL could not be built"))?;
         Ok(Tipi {
             config,
             paris: crate::common::time::zone(crate::common::time::PARIS)?,
             description,
+            page,
         })
     }
 }

@@ -1,20 +1,22 @@
 //! Building the TIPI URL.
 
+#[cfg(test)]
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use polypay_core::{Action, Context, Error, PaymentIntent, PaymentRequest, Result};
-use url::Url;
+use polypay_core::{Action, Context, PaymentIntent, PaymentRequest, Result};
 
 use super::Tipi;
 use super::config::Extra;
 use crate::common::config::{Problems, extra};
 use crate::common::ids::EntropyStream;
 use crate::common::money;
+use crate::common::text;
 use crate::common::time;
 
 /// The payment page.
 pub(crate) const TIPI_URL: &str = "https://www.payfip.gouv.fr/tpa/paiement.web";
 
 /// Characters left as they are in a query value (`quote_plus`'s safe set); space becomes `+`.
+#[cfg(test)]
 const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
@@ -26,10 +28,31 @@ pub(crate) fn is_refdet(s: &str) -> bool {
     (6..=30).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// `quote_plus(value)` as the percent-encoding crate and `str::replace` would write it.
+#[cfg(test)]
 fn encode(value: &str) -> String {
     utf8_percent_encode(value, QUERY)
         .to_string()
         .replace("%20", "+")
+}
+
+/// Appends `quote_plus(value)`: letters, digits and `_.-~` as they are, space as `+`, every
+/// other byte of the UTF-8 text as `%XX` (upper-case hex).
+fn push_encoded(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
 }
 
 impl Tipi {
@@ -80,10 +103,9 @@ impl Tipi {
                     objet = Some(prefixed(order, objet.as_deref()));
                 }
                 let random = EntropyStream::new(&cx.entropy, "refdet").number(1, 1_000_000_000);
-                format!(
-                    "{}{random:010}",
-                    time::format_in(cx.now, &self.paris, "%Y%m%d%H%M%S")
-                )
+                let mut refdet = time::civil_text(cx.now, &self.paris, time::COMPACT);
+                text::push_padded(&mut refdet, random, 10);
+                refdet
             }
         };
         if let Some(o) = &objet {
@@ -115,28 +137,37 @@ impl Tipi {
         );
         problems.into_result()?;
 
-        let mut pairs: Vec<(&str, String)> = vec![
-            ("numcli", self.config.numcli.clone()),
-            ("refdet", refdet.clone()),
-            ("montant", money::padded3(units)),
-            ("mel", email.to_owned()),
-            ("saisie", saisie),
+        let montant = money::padded3(units);
+        let exer = extra.exer.map(|e| text::decimal(u64::from(e)));
+        let pairs = [
+            ("numcli", Some(self.config.numcli.as_str())),
+            ("refdet", Some(refdet.as_str())),
+            ("montant", Some(montant.as_str())),
+            ("mel", Some(email)),
+            ("saisie", Some(saisie.as_str())),
+            ("exer", exer.as_deref()),
+            ("objet", objet.as_deref()),
+            ("urlcl", urlcl.as_deref()),
         ];
-        if let Some(exer) = extra.exer {
-            pairs.push(("exer", exer.to_string()));
+        let mut query = String::with_capacity(
+            pairs
+                .iter()
+                .map(|(n, v)| n.len() + 2 + v.map_or(0, |v| 3 * v.len()))
+                .sum(),
+        );
+        for (name, value) in pairs {
+            let Some(value) = value else { continue };
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(name);
+            query.push('=');
+            push_encoded(&mut query, value);
         }
-        if let Some(o) = objet {
-            pairs.push(("objet", o));
-        }
-        if let Some(u) = urlcl {
-            pairs.push(("urlcl", u));
-        }
-        let query: Vec<String> = pairs
-            .iter()
-            .map(|(n, v)| format!("{n}={}", encode(v)))
-            .collect();
-        let url = Url::parse(&format!("{TIPI_URL}?{}", query.join("&")))
-            .map_err(|_| Error::invalid_input("the TIPI URL could not be built"))?;
+        // The query holds only URL-safe characters: setting it on the parsed page gives the
+        // URL that parsing `page?query` would.
+        let mut url = self.page.clone();
+        url.set_query(Some(&query));
         Ok(PaymentIntent::new(refdet, Action::Redirect { url }))
     }
 }
@@ -146,5 +177,39 @@ fn prefixed(order: &str, objet: Option<&str>) -> String {
     match objet {
         Some(o) => format!("{order} {o}"),
         None => order.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass encoder writes what `quote_plus` (percent-encoding + replace) writes, and
+    /// a URL with that query set is the URL parsed from `page?query`.
+    #[test]
+    fn encoder_and_url_match_the_general_path() {
+        let page = url::Url::parse(TIPI_URL).unwrap();
+        for value in [
+            "",
+            "abc",
+            "a b",
+            "x@y.fr",
+            "é ü",
+            "a+b&c=d%20e",
+            "~_.-",
+            "\u{7f}\n\t",
+            "/?#[]",
+            "%20",
+            "😀",
+        ] {
+            let mut mine = String::new();
+            push_encoded(&mut mine, value);
+            assert_eq!(mine, encode(value), "{value:?}");
+            let query = format!("v={mine}&w=1");
+            let mut set = page.clone();
+            set.set_query(Some(&query));
+            let parsed = url::Url::parse(&format!("{TIPI_URL}?{query}")).unwrap();
+            assert_eq!(set.as_str(), parsed.as_str());
+        }
     }
 }

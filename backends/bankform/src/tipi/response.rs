@@ -4,6 +4,7 @@ use polypay_core::{Currency, Incoming, PaymentResponse, PaymentStatus, Result};
 
 use super::Tipi;
 use crate::common::received::Received;
+use crate::common::text;
 use crate::common::time;
 
 /// The status and text of `resultrans`.
@@ -37,16 +38,16 @@ impl Tipi {
         resp.bank_status = Some(if self.config.trust_unsigned_returns {
             text
         } else {
-            format!("{text} (unsigned return: confirm the payment with PayFiP)")
+            text::concat(&[&text, " (unsigned return: confirm the payment with PayFiP)"])
         });
         resp.test = r.get("saisie") == Some("T");
         resp.transaction_date = match (r.get("dattrans"), r.get("heurtrans")) {
             (Some(d), Some(h)) => {
-                time::parse_civil(&format!("{d} {h}"), "%d%m%Y %H%M", &self.paris)
+                time::parse_civil(&text::concat(&[d, " ", h]), "%d%m%Y %H%M", &self.paris)
             }
             _ => None,
         };
-        resp.bank_data = r.to_map();
+        resp.bank_data = r.into_map();
         Ok(resp)
     }
 
