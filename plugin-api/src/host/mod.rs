@@ -15,6 +15,10 @@ use sha2::{Digest, Sha256};
 use crate::wire::v1::{
     BackendInfo, CallOperation, Opened, PluginInfo, Reply, Request, WireExchange, WireStep,
 };
+mod shared;
+
+pub use shared::{LoadedPlugin, load_shared};
+
 use crate::{ABI_MAJOR, DISPATCH_SYMBOL, DispatchFn, VERSION_SYMBOL, VersionFn};
 
 /// A loaded plugin library (never unloaded) and its dispatch entry point.
@@ -58,19 +62,19 @@ struct ReplySlot {
 impl PluginLibrary {
     /// Loads the library at `path`, after checking its SHA-256 (hex) when `sha256` is given,
     /// then its ABI major version. The library is never unloaded.
+    ///
+    /// Every call loads (and leaks a handle of) the library; [`load_shared`] loads each file
+    /// once per process and is what [`load_plugin`] uses.
     pub fn load(path: &Path, sha256: Option<&str>) -> Result<PluginLibrary> {
         let shown = path.display().to_string();
         if let Some(pin) = sha256 {
-            let bytes = std::fs::read(path)
-                .map_err(|e| plugin_error(&shown, format!("cannot read the library: {e}")))?;
-            let found = hex::encode(Sha256::digest(&bytes));
-            if !found.eq_ignore_ascii_case(pin.trim()) {
-                return Err(plugin_error(
-                    &shown,
-                    format!("SHA-256 mismatch: the configuration pins {pin}, the file is {found}"),
-                ));
-            }
+            check_pin(&shown, pin, &file_sha256(path, &shown)?)?;
         }
+        PluginLibrary::open(path, shown)
+    }
+
+    /// Loads the library and checks its ABI version; `shown` names it in errors.
+    fn open(path: &Path, shown: String) -> Result<PluginLibrary> {
         // SAFETY: loading runs the library's initializers; choosing to trust the file (and
         // pinning its hash) is the caller's decision, which is what loading a plugin means.
         let lib = unsafe { libloading::Library::new(path) }
@@ -184,6 +188,11 @@ impl PluginFactory {
     /// The factories of every backend the plugin exports.
     pub fn all(lib: PluginLibrary) -> Result<Vec<PluginFactory>> {
         let info = lib.describe()?;
+        PluginFactory::from_info(lib, info)
+    }
+
+    /// The factories of the backends `info` (the plugin's `describe` reply) lists.
+    fn from_info(lib: PluginLibrary, info: PluginInfo) -> Result<Vec<PluginFactory>> {
         let lib = Arc::new(lib);
         info.backends
             .into_iter()
@@ -229,30 +238,82 @@ impl BackendFactory for PluginFactory {
     }
 }
 
-/// Loads a plugin and registers its backends; returns their kinds.
+/// Loads a plugin (once per process, see [`load_shared`]) and registers its backends; returns
+/// their kinds. Nothing is registered when any of its kinds is already taken (a plugin never
+/// replaces a built-in backend or another plugin's).
 pub fn load_plugin(
     registry: &mut Registry,
     path: &Path,
     sha256: Option<&str>,
 ) -> Result<Vec<String>> {
-    let lib = PluginLibrary::load(path, sha256)?;
-    register(registry, lib)
+    load_shared(path, sha256)?.register_into(registry)
 }
 
 /// Registers the backends of an already loaded plugin; returns their kinds. Nothing is registered
 /// when any of its kinds is already taken.
 pub fn register(registry: &mut Registry, lib: PluginLibrary) -> Result<Vec<String>> {
+    let path = lib.path.clone();
     let factories = PluginFactory::all(lib)?;
+    register_all(
+        registry,
+        &path,
+        factories
+            .into_iter()
+            .map(|f| Arc::new(f) as Arc<dyn BackendFactory>),
+    )
+}
+
+/// Registers every factory or, when a kind is taken, none (an error naming the plugin).
+fn register_all(
+    registry: &mut Registry,
+    path: &str,
+    factories: impl IntoIterator<Item = Arc<dyn BackendFactory>>,
+) -> Result<Vec<String>> {
     let mut trial = registry.clone();
-    for f in &factories {
-        trial.register(Arc::new(f.clone()))?;
-    }
     let mut kinds = Vec::new();
     for f in factories {
-        kinds.push(f.info.kind.clone());
-        registry.register(Arc::new(f))?;
+        let kind = f.kind().to_owned();
+        trial.register(f).map_err(|_| {
+            plugin_error(
+                path,
+                format!(
+                    "exports the backend kind {kind:?}, which is already registered (built in \
+                     or by another plugin); nothing of this plugin was registered"
+                ),
+            )
+        })?;
+        kinds.push(kind);
     }
+    *registry = trial;
     Ok(kinds)
+}
+
+/// The SHA-256 of a file, hex.
+fn file_sha256(path: &Path, shown: &str) -> Result<String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| plugin_error(shown, format!("cannot read the library: {e}")))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// How the message of a plugin error for a file that does not match its pin starts.
+pub const PIN_MISMATCH: &str = "SHA-256 mismatch";
+
+/// Compares a pin (64 hex digits, any case) with a file's SHA-256.
+fn check_pin(shown: &str, pin: &str, found: &str) -> Result<()> {
+    let pin = pin.trim();
+    if pin.len() != 64 || !pin.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(plugin_error(
+            shown,
+            format!("the SHA-256 pin {pin:?} is not 64 hexadecimal digits"),
+        ));
+    }
+    if !found.eq_ignore_ascii_case(pin) {
+        return Err(plugin_error(
+            shown,
+            format!("{PIN_MISMATCH}: pinned {pin}, but the file's is {found}; refused"),
+        ));
+    }
+    Ok(())
 }
 
 /// A backend instance living in a plugin: every operation goes through the ABI.
