@@ -62,6 +62,9 @@ impl Shop {
         let mut instances = Vec::new();
         let mut bank = bank::Bank::default();
         for inst in &config.instances {
+            // A `kind = "plugin"` entry: its plugin's registry and backend kind.
+            let resolved = crate::resolve_instance(registry, config, inst)?;
+            let (registry, inst) = (&*resolved.registry, &*resolved.instance);
             let backend = registry.build(&inst.kind, &inst.params)?;
             bank.add_instance(&inst.kind, &inst.params);
             instances.push(ShopInstance {

@@ -6,6 +6,8 @@ mod bankform;
 mod cli;
 mod demo;
 mod library;
+#[cfg(feature = "plugins")]
+mod plugins;
 mod support;
 #[cfg(feature = "taler")]
 mod taler;
