@@ -16,7 +16,7 @@ pub(super) fn backends(registry: &Registry, origins: &Origins, json: bool) -> Re
         .map(|k| registry.describe(k))
         .collect::<Result<_>>()?;
     if json {
-        let list: Vec<_> = descriptions
+        let list: Vec<serde_json::Value> = descriptions
             .iter()
             .map(|d| {
                 let mut entry = serde_json::json!({
@@ -25,11 +25,11 @@ pub(super) fn backends(registry: &Registry, origins: &Origins, json: bool) -> Re
                     "capabilities": d.capabilities,
                 });
                 if let Some(o) = origins.get(&d.kind) {
-                    entry["plugin"] = serde_json::json!({ "path": o.path, "sha256": o.sha256 });
+                    entry["plugin"] = serde_json::json!({ "path": o.path, "sha256": o.sha256()? });
                 }
-                entry
+                Ok(entry)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         print_json(&list)?;
     } else {
         let width = descriptions.iter().map(|d| d.kind.len()).max().unwrap_or(0);
@@ -71,7 +71,7 @@ pub(super) fn describe(
         DescribeFormat::Text => {
             print!("{}", text(&d));
             if let Some(o) = origin {
-                println!("\nfrom the plugin {} (SHA-256 {})", o.path, o.sha256);
+                println!("\nfrom the plugin {}", o.path);
             }
         }
         DescribeFormat::Json => print_json(&d)?,

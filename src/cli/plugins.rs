@@ -11,8 +11,19 @@ use crate::{Registry, RegistryExt, Result};
 pub(super) struct Origin {
     /// The library file, as given.
     pub path: String,
-    /// The SHA-256 of the file loaded.
-    pub sha256: String,
+    /// The plugin library.
+    #[cfg(feature = "plugins")]
+    pub plugin: std::sync::Arc<crate::plugin_api::host::LoadedPlugin>,
+}
+
+impl Origin {
+    /// The SHA-256 of the library file (hashed when first asked: it costs more than loading).
+    pub fn sha256(&self) -> Result<&str> {
+        #[cfg(feature = "plugins")]
+        return self.plugin.sha256();
+        #[cfg(not(feature = "plugins"))]
+        Err(crate::Error::invalid_input("built without plugins"))
+    }
 }
 
 /// Plugin kinds of the registry, with their library.
@@ -38,29 +49,27 @@ pub(super) fn registry(cli: &Cli) -> Result<(Registry, Origins)> {
     let mut origins = Origins::new();
     for arg in &cli.plugins {
         let (path, pin) = split_pin(arg);
-        let (kinds, sha256) = load(&mut registry, path, pin)?;
-        for kind in kinds {
-            let origin = Origin {
-                path: path.to_owned(),
-                sha256: sha256.clone(),
-            };
+        for (kind, origin) in load(&mut registry, path, pin)? {
             origins.insert(kind, origin);
         }
     }
     Ok((registry, origins))
 }
 
-/// Adds the plugin's backends (as `Registry::load_plugin` does); returns them and the file's
-/// SHA-256.
+/// Adds the plugin's backends (as `Registry::load_plugin` does); returns them with their origin.
 #[cfg(feature = "plugins")]
-fn load(registry: &mut Registry, path: &str, pin: Option<&str>) -> Result<(Vec<String>, String)> {
+fn load(registry: &mut Registry, path: &str, pin: Option<&str>) -> Result<Vec<(String, Origin)>> {
     let plugin = crate::plugin_api::host::load_shared(std::path::Path::new(path), pin)?;
     let kinds = plugin.register_into(registry)?;
-    Ok((kinds, plugin.sha256().to_owned()))
+    let origin = Origin {
+        path: path.to_owned(),
+        plugin,
+    };
+    Ok(kinds.into_iter().map(|k| (k, origin.clone())).collect())
 }
 
 #[cfg(not(feature = "plugins"))]
-fn load(_: &mut Registry, path: &str, _: Option<&str>) -> Result<(Vec<String>, String)> {
+fn load(_: &mut Registry, path: &str, _: Option<&str>) -> Result<Vec<(String, Origin)>> {
     Err(crate::Error::invalid_input(format!(
         "--plugin {path}: this polypay was built without the `plugins` feature"
     )))

@@ -6,20 +6,21 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use polypay_core::{BackendFactory, Registry, Result};
 
 use super::{PluginFactory, PluginLibrary, check_pin, file_sha256, plugin_error, register_all};
 
-/// A plugin library loaded by [`load_shared`]: its file, the SHA-256 of the bytes loaded, what
-/// it says about itself, and a registry of its own backends only (so that a plugin can be used
+/// A plugin library loaded by [`load_shared`]: its file, its SHA-256, what it says about itself, and a registry of its own backends only (so that a plugin can be used
 /// next to built-in backends of the same kind, as `kind = "plugin"` configuration entries do).
 #[derive(Debug)]
 pub struct LoadedPlugin {
     path: String,
     canonical: PathBuf,
-    sha256: String,
+    /// Computed when a pin or [`LoadedPlugin::sha256`] first needs it: hashing a large (debug)
+    /// library costs more than loading it.
+    sha256: OnceLock<String>,
     name: String,
     version: String,
     kinds: Vec<String>,
@@ -37,9 +38,14 @@ impl LoadedPlugin {
         &self.canonical
     }
 
-    /// SHA-256 of the library file when it was loaded (hex, lower case).
-    pub fn sha256(&self) -> &str {
-        &self.sha256
+    /// SHA-256 of the library file (hex, lower case): of the bytes loaded when it was loaded
+    /// with a pin, else of the file when first asked.
+    pub fn sha256(&self) -> Result<&str> {
+        if let Some(found) = self.sha256.get() {
+            return Ok(found);
+        }
+        let found = file_sha256(&self.canonical, &self.path)?;
+        Ok(self.sha256.get_or_init(|| found))
     }
 
     /// The plugin crate's name.
@@ -78,7 +84,8 @@ static LOADED: Mutex<BTreeMap<PathBuf, Arc<LoadedPlugin>>> = Mutex::new(BTreeMap
 
 /// Loads the plugin library at `path` once per process (by canonical path) and never unloads
 /// it. When `sha256` (64 hex digits) is given, the file must have that SHA-256: checked before
-/// the library is first loaded, and against the bytes that were loaded afterwards. The library's
+/// the library is loaded, or, when it was loaded earlier, against the bytes loaded then (or the
+/// file as it is now, if that earlier load had no pin). The library's
 /// ABI version, its panic strategy and its description are checked on first load; every error
 /// names the file.
 pub fn load_shared(path: &Path, sha256: Option<&str>) -> Result<Arc<LoadedPlugin>> {
@@ -89,13 +96,15 @@ pub fn load_shared(path: &Path, sha256: Option<&str>) -> Result<Arc<LoadedPlugin
     let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(plugin) = loaded.get(&canonical) {
         if let Some(pin) = sha256 {
-            check_pin(&shown, pin, &plugin.sha256)?;
+            check_pin(&shown, pin, plugin.sha256()?)?;
         }
         return Ok(plugin.clone());
     }
-    let found = file_sha256(&canonical, &shown)?;
+    let found = OnceLock::new();
     if let Some(pin) = sha256 {
-        check_pin(&shown, pin, &found)?;
+        let hash = file_sha256(&canonical, &shown)?;
+        check_pin(&shown, pin, &hash)?;
+        let _ = found.set(hash);
     }
     let lib = PluginLibrary::open(&canonical, shown.clone())?;
     let info = lib.describe()?;
