@@ -1,22 +1,23 @@
 //! The host side: loads a plugin library and registers its backends.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
 
-use polypay_core::{
-    Adjustment, Backend, BackendFactory, Capabilities, Context, Description, Error, Incoming,
-    PaymentIntent, PaymentRequest, PaymentResponse, Registry, Result, StatusQuery, Step,
-};
-use serde_json::{Map, Value};
+use polypay_core::{BackendFactory, Error, Registry, Result};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::wire::v1::{
-    BackendInfo, CallOperation, Opened, PluginInfo, Reply, Request, WireExchange, WireStep,
-};
+use crate::wire::v1::call::ReplyOf;
+use crate::wire::v1::{PluginInfo, Request};
+
+mod backend;
 mod shared;
 
+pub use backend::{PluginBackend, PluginFactory};
 pub use shared::{LoadedPlugin, load_shared};
 
 use crate::{ABI_MAJOR, DISPATCH_SYMBOL, DispatchFn, VERSION_SYMBOL, VersionFn};
@@ -38,26 +39,32 @@ fn plugin_error(path: &str, message: impl Into<String>) -> Error {
 extern "C" fn collect_reply(ctx: *mut c_void, ptr: *const u8, len: usize) {
     // A panic must not unwind into the plugin's frames.
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `ctx` is the `&mut ReplySlot` that `PluginLibrary::send` passed for this very
-        // call, alive and not otherwise borrowed until dispatch returns.
+        // SAFETY: `ctx` is the `&mut ReplySlot` that `PluginLibrary::exchange` passed for this
+        // very call, alive and not otherwise borrowed until dispatch returns.
         let slot = unsafe { &mut *ctx.cast::<ReplySlot>() };
         slot.calls += 1;
-        let bytes = if ptr.is_null() || len == 0 {
-            Vec::new()
-        } else {
+        slot.bytes.clear();
+        if !ptr.is_null() && len != 0 {
             // SAFETY: the ABI contract: `ptr` points to `len` bytes valid during this callback.
-            unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()
-        };
-        slot.bytes = Some(bytes);
+            slot.bytes
+                .extend_from_slice(unsafe { std::slice::from_raw_parts(ptr, len) });
+        }
     }));
 }
 
-/// Where `collect_reply` puts the reply; a plugin must write exactly one.
-#[derive(Default)]
+/// Where `collect_reply` copies the reply; a plugin must write exactly one.
 struct ReplySlot {
-    bytes: Option<Vec<u8>>,
+    bytes: Vec<u8>,
     calls: u32,
 }
+
+thread_local! {
+    /// Request and reply buffers, reused from call to call (a call then allocates neither).
+    static BUFFERS: Cell<(Vec<u8>, Vec<u8>)> = const { Cell::new((Vec::new(), Vec::new())) };
+}
+
+/// Buffers larger than this are not kept for the next call.
+const KEPT_BUFFER: usize = 1 << 20;
 
 impl PluginLibrary {
     /// Loads the library at `path`, after checking its SHA-256 (hex) when `sha256` is given,
@@ -123,46 +130,79 @@ impl PluginLibrary {
         &self.path
     }
 
-    /// Sends one request and decodes the reply.
+    /// Sends one request and returns the result of its reply, as JSON.
     pub fn send(&self, req: &Request) -> Result<Value> {
-        let bytes = serde_json::to_vec(req)
-            .map_err(|e| plugin_error(&self.path, format!("cannot encode request: {e}")))?;
-        let mut slot = ReplySlot::default();
-        // SAFETY: the request bytes live across the call; `ctx` is `slot`, which only
-        // `collect_reply` touches, during this call; `dispatch` has the ABI's signature.
-        unsafe {
-            (self.dispatch)(
-                bytes.as_ptr(),
-                bytes.len(),
-                (&mut slot as *mut ReplySlot).cast::<c_void>(),
-                collect_reply,
-            )
-        };
-        if slot.calls > 1 {
-            return Err(plugin_error(
+        self.request(req)
+    }
+
+    /// Sends one request and parses the result of its reply.
+    pub fn request<T: DeserializeOwned>(&self, req: &Request) -> Result<T> {
+        self.exchange(
+            |buf| serde_json::to_writer(buf, req),
+            |r| self.read_reply(r),
+        )
+    }
+
+    /// One round trip: `write` encodes the request, `read` parses the reply. Buffers are reused
+    /// from call to call on each thread.
+    fn exchange<R>(
+        &self,
+        write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+        read: impl FnOnce(&[u8]) -> Result<R>,
+    ) -> Result<R> {
+        let (mut request, bytes) = BUFFERS.take();
+        request.clear();
+        let mut slot = ReplySlot { bytes, calls: 0 };
+        let result = match write(&mut request) {
+            Err(e) => Err(plugin_error(
                 &self.path,
-                format!("malformed reply: written {} times", slot.calls),
-            ));
+                format!("cannot encode request: {e}"),
+            )),
+            Ok(()) => {
+                // SAFETY: the request bytes live across the call; `ctx` is `slot`, which only
+                // `collect_reply` touches, during this call; `dispatch` has the ABI's signature.
+                unsafe {
+                    (self.dispatch)(
+                        request.as_ptr(),
+                        request.len(),
+                        (&mut slot as *mut ReplySlot).cast::<c_void>(),
+                        collect_reply,
+                    )
+                };
+                match slot.calls {
+                    0 => Err(plugin_error(&self.path, "the plugin never wrote a reply")),
+                    1 => read(&slot.bytes),
+                    n => Err(plugin_error(
+                        &self.path,
+                        format!("malformed reply: written {n} times"),
+                    )),
+                }
+            }
+        };
+        if request.capacity() <= KEPT_BUFFER && slot.bytes.capacity() <= KEPT_BUFFER {
+            BUFFERS.set((request, slot.bytes));
         }
-        let out = slot
-            .bytes
-            .ok_or_else(|| plugin_error(&self.path, "the plugin never wrote a reply"))?;
-        let reply: Reply = serde_json::from_slice(&out)
+        result
+    }
+
+    /// The result of a reply, or its error (naming this plugin).
+    fn read_reply<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
+        let reply: ReplyOf<T> = serde_json::from_slice(bytes)
             .map_err(|e| plugin_error(&self.path, format!("malformed reply: {e}")))?;
         match reply {
-            Reply::Ok(v) => Ok(v),
-            Reply::Error(w) => Err(w.into_error(&self.path)),
+            ReplyOf::Ok(t) => Ok(t),
+            ReplyOf::Error(w) => Err(w.into_error(&self.path)),
         }
     }
 
-    fn decode<T: serde::de::DeserializeOwned>(&self, v: Value) -> Result<T> {
+    fn decode<T: DeserializeOwned>(&self, v: Value) -> Result<T> {
         serde_json::from_value(v)
             .map_err(|e| plugin_error(&self.path, format!("malformed reply: {e}")))
     }
 
     /// Asks the plugin what it offers; refuses a plugin built with `panic = "abort"`.
     pub fn describe(&self) -> Result<PluginInfo> {
-        let info: PluginInfo = self.decode(self.send(&Request::Describe)?)?;
+        let info: PluginInfo = self.request(&Request::Describe)?;
         if info.panic_strategy != "unwind" {
             return Err(plugin_error(
                 &self.path,
@@ -173,68 +213,6 @@ impl PluginLibrary {
             ));
         }
         Ok(info)
-    }
-}
-
-/// A factory for one backend kind of a plugin.
-#[derive(Debug, Clone)]
-pub struct PluginFactory {
-    lib: Arc<PluginLibrary>,
-    info: BackendInfo,
-    capabilities: Capabilities,
-}
-
-impl PluginFactory {
-    /// The factories of every backend the plugin exports.
-    pub fn all(lib: PluginLibrary) -> Result<Vec<PluginFactory>> {
-        let info = lib.describe()?;
-        PluginFactory::from_info(lib, info)
-    }
-
-    /// The factories of the backends `info` (the plugin's `describe` reply) lists.
-    fn from_info(lib: PluginLibrary, info: PluginInfo) -> Result<Vec<PluginFactory>> {
-        let lib = Arc::new(lib);
-        info.backends
-            .into_iter()
-            .map(|b| {
-                let capabilities = lib.decode(b.capabilities.clone())?;
-                Ok(PluginFactory {
-                    lib: lib.clone(),
-                    info: b,
-                    capabilities,
-                })
-            })
-            .collect()
-    }
-}
-
-impl BackendFactory for PluginFactory {
-    fn kind(&self) -> &str {
-        &self.info.kind
-    }
-
-    fn description(&self) -> Description {
-        Description::from_schemas(
-            &self.info.kind,
-            &self.info.caption,
-            self.info.config_schema.clone(),
-            self.info.transaction_schema.clone(),
-            self.capabilities.clone(),
-        )
-    }
-
-    fn build(&self, config: &Map<String, Value>) -> Result<Arc<dyn Backend>> {
-        let opened: Opened = self.lib.decode(self.lib.send(&Request::Open {
-            kind: self.info.kind.clone(),
-            config: config.clone(),
-        })?)?;
-        let capabilities = self.lib.decode(opened.capabilities)?;
-        Ok(Arc::new(PluginBackend {
-            lib: self.lib.clone(),
-            kind: self.info.kind.clone(),
-            instance: opened.instance,
-            capabilities,
-        }))
     }
 }
 
@@ -314,87 +292,4 @@ fn check_pin(shown: &str, pin: &str, found: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// A backend instance living in a plugin: every operation goes through the ABI.
-#[derive(Debug)]
-pub struct PluginBackend {
-    lib: Arc<PluginLibrary>,
-    kind: String,
-    instance: u64,
-    capabilities: Capabilities,
-}
-
-impl Drop for PluginBackend {
-    fn drop(&mut self) {
-        // Nothing to do about a failing close: the instance is gone from the host either way.
-        let _ = self.lib.send(&Request::Close {
-            instance: self.instance,
-        });
-    }
-}
-
-impl PluginBackend {
-    fn call<I: serde::Serialize, T: serde::de::DeserializeOwned>(
-        &self,
-        operation: CallOperation,
-        input: &I,
-        cx: Context<'_>,
-    ) -> Result<Step<T>> {
-        let input = serde_json::to_value(input)
-            .map_err(|e| plugin_error(&self.lib.path, format!("cannot encode input: {e}")))?;
-        let v = self.lib.send(&Request::Call {
-            instance: self.instance,
-            operation,
-            input,
-            now: Some(cx.now.to_string()),
-            entropy: Some(hex::encode(cx.entropy)),
-            prior: cx.prior.map(WireExchange::from),
-        })?;
-        let step: WireStep = self.lib.decode(v)?;
-        step.into_step()
-            .map_err(|e| plugin_error(&self.lib.path, e.to_string()))
-    }
-}
-
-impl Backend for PluginBackend {
-    fn kind(&self) -> &str {
-        &self.kind
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.capabilities.clone()
-    }
-    fn request(&self, req: &PaymentRequest, cx: Context<'_>) -> Result<Step<PaymentIntent>> {
-        self.call(CallOperation::Request, req, cx)
-    }
-    fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Response, incoming, cx)
-    }
-    fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Cancel, op, cx)
-    }
-    fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Validate, op, cx)
-    }
-    fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Refund, op, cx)
-    }
-    fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Status, query, cx)
-    }
-    fn guess(&self, incoming: &Incoming) -> Option<String> {
-        let input = serde_json::to_value(incoming).ok()?;
-        let v = self
-            .lib
-            .send(&Request::Call {
-                instance: self.instance,
-                operation: CallOperation::Guess,
-                input,
-                now: None,
-                entropy: None,
-                prior: None,
-            })
-            .ok()?;
-        serde_json::from_value(v).ok().flatten()
-    }
 }
