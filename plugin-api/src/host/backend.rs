@@ -105,14 +105,18 @@ impl PluginBackend {
         cx: Context<'_>,
     ) -> Result<Step<T>> {
         let now = cx.now.to_string();
-        let entropy = hex::encode(cx.entropy);
+        let mut hex = [0u8; 64];
+        let entropy = hex::encode_to_slice(cx.entropy, &mut hex)
+            .ok()
+            .and_then(|()| std::str::from_utf8(&hex).ok())
+            .ok_or_else(|| plugin_error(&self.lib.path, "cannot encode the entropy"))?;
         let prior = cx.prior.map(WireExchange::from);
         let call = CallRef::new(
             self.instance,
             operation,
             input,
             Some(&now),
-            Some(&entropy),
+            Some(entropy),
             prior.as_ref(),
         );
         let step: StepOf<T> = self.lib.exchange(
