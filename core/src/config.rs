@@ -33,7 +33,7 @@
 //! ```
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -55,6 +55,11 @@ pub struct ConfigFile {
     pub instances: Vec<InstanceConfig>,
     /// Transport settings (`[http]`).
     pub http: HttpSettings,
+    /// The directory of the file this configuration was read from ([`ConfigFile::load`]):
+    /// relative paths in it (a plugin library's `path`) are relative to this directory. `None`
+    /// for text parsed with [`ConfigFile::from_toml_str`]: they are then relative to the
+    /// current directory.
+    pub dir: Option<PathBuf>,
 }
 
 /// One named backend instance (`[backends.NAME]`).
@@ -219,7 +224,7 @@ impl ConfigFile {
                 format!("cannot read the configuration file {}: {e}", path.display()),
             )]))
         })?;
-        ConfigFile::from_toml_str(&text).map_err(|e| match e {
+        let mut file = ConfigFile::from_toml_str(&text).map_err(|e| match e {
             Error::Config(errors) => Error::Config(ConfigErrors(
                 errors
                     .0
@@ -231,7 +236,12 @@ impl ConfigFile {
                     .collect(),
             )),
             other => other,
-        })
+        })?;
+        file.dir = Some(match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+        Ok(file)
     }
 
     /// The HTTP executor policy of the `[http]` table.

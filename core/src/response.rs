@@ -1,5 +1,7 @@
 //! What the bank said: [`PaymentResponse`], built so that it fails closed.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Amount, Currency, Error, PaymentStatus, Result, Timestamp};
@@ -193,23 +195,24 @@ impl PaymentResponse {
 }
 
 /// The JSON shape of a response (what `polypay response --json` prints and what crosses the
-/// plugin boundary): `amount` is the bare value and `currency` the code.
+/// plugin boundary): `amount` is the bare value and `currency` the code. Serializing borrows the
+/// response's text and bank data (no copy); deserializing owns them.
 #[derive(Serialize, Deserialize)]
-struct Wire {
+struct Wire<'a> {
     status: PaymentStatus,
     verified: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claimed_status: Option<PaymentStatus>,
-    transaction_id: Option<String>,
-    order_id: Option<String>,
+    transaction_id: Option<Cow<'a, str>>,
+    order_id: Option<Cow<'a, str>>,
     amount: Option<String>,
     currency: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refunded_amount: Option<String>,
-    bank_status: Option<String>,
+    bank_status: Option<Cow<'a, str>>,
     #[serde(default)]
-    bank_data: serde_json::Map<String, serde_json::Value>,
-    return_content: Option<ReturnContent>,
+    bank_data: Cow<'a, serde_json::Map<String, serde_json::Value>>,
+    return_content: Option<Cow<'a, ReturnContent>>,
     #[serde(default)]
     test: bool,
     transaction_date: Option<Timestamp>,
@@ -221,17 +224,17 @@ impl Serialize for PaymentResponse {
             status: self.status,
             verified: self.verified,
             claimed_status: self.claimed_status,
-            transaction_id: self.transaction_id.clone(),
-            order_id: self.order_id.clone(),
+            transaction_id: self.transaction_id.as_deref().map(Cow::Borrowed),
+            order_id: self.order_id.as_deref().map(Cow::Borrowed),
             amount: self.amount.map(|a| a.value_string()),
             currency: self
                 .amount
                 .or(self.refunded_amount)
                 .map(|a| a.currency().code().to_owned()),
             refunded_amount: self.refunded_amount.map(|a| a.value_string()),
-            bank_status: self.bank_status.clone(),
-            bank_data: self.bank_data.clone(),
-            return_content: self.return_content.clone(),
+            bank_status: self.bank_status.as_deref().map(Cow::Borrowed),
+            bank_data: Cow::Borrowed(&self.bank_data),
+            return_content: self.return_content.as_ref().map(Cow::Borrowed),
             test: self.test,
             transaction_date: self.transaction_date,
         }
@@ -264,13 +267,13 @@ impl<'de> Deserialize<'de> for PaymentResponse {
             w.claimed_status.unwrap_or(w.status)
         };
         let mut r = PaymentResponse::with_verification(claimed, w.verified);
-        r.transaction_id = w.transaction_id;
-        r.order_id = w.order_id;
+        r.transaction_id = w.transaction_id.map(Cow::into_owned);
+        r.order_id = w.order_id.map(Cow::into_owned);
         r.amount = amount_of(w.amount)?;
         r.refunded_amount = amount_of(w.refunded_amount)?;
-        r.bank_status = w.bank_status;
-        r.bank_data = w.bank_data;
-        r.return_content = w.return_content;
+        r.bank_status = w.bank_status.map(Cow::into_owned);
+        r.bank_data = w.bank_data.into_owned();
+        r.return_content = w.return_content.map(Cow::into_owned);
         r.test = w.test;
         r.transaction_date = w.transaction_date;
         Ok(r)

@@ -1,21 +1,19 @@
 //! For plugin authors: [`export_plugin!`](crate::export_plugin) and the dispatcher behind it.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use polypay_core::{
-    Adjustment, Backend, BackendFactory, Context, Error, Exchange, Incoming, PaymentRequest,
-    StatusQuery, Timestamp,
-};
+use polypay_core::{Backend, BackendFactory, Context, Error, Exchange, Step, Timestamp};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::ReplyCallback;
-use crate::wire::v1::{
-    BackendInfo, CallOperation, Opened, PluginInfo, Reply, Request, WireError, WireStep,
-};
+use crate::wire::v1::call::{CallInput, ParsedCall, ParsedRequest, ReplyRef, StepRef};
+use crate::wire::v1::{BackendInfo, Opened, PluginInfo, WireError};
 
 /// Exports backend factories as a polypay plugin: the two ABI symbols and a handle table of
 /// open instances. Use it once, at the root of a `cdylib` crate.
@@ -77,6 +75,14 @@ impl std::fmt::Debug for Plugin {
     }
 }
 
+thread_local! {
+    /// The reply buffer, reused from call to call (a call then allocates no reply).
+    static REPLY: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Replies larger than this do not keep their buffer for the next call.
+const KEPT_REPLY_BUFFER: usize = 1 << 20;
+
 /// Handles a request and writes the reply: panics become an error reply.
 ///
 /// # Safety
@@ -94,35 +100,49 @@ pub unsafe fn dispatch(
         // SAFETY: the caller guarantees `req_len` readable bytes at `req_ptr`, alive for the call.
         unsafe { std::slice::from_raw_parts(req_ptr, req_len) }
     };
-    let out = match catch_unwind(AssertUnwindSafe(|| plugin.handle(bytes))) {
-        Ok(out) => out,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            encode(&Reply::Error(WireError {
+    let mut out = REPLY.take();
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| plugin.handle_into(bytes, &mut out))) {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        out.clear();
+        encode_error(
+            &mut out,
+            &WireError {
                 kind: "other".into(),
                 message: format!("the plugin panicked: {what}"),
                 details: Default::default(),
-            }))
-        }
-    };
+            },
+        );
+    }
     reply(ctx, out.as_ptr(), out.len());
+    if out.capacity() <= KEPT_REPLY_BUFFER {
+        REPLY.set(out);
+    }
 }
 
-fn encode(reply: &Reply) -> Vec<u8> {
-    serde_json::to_vec(reply)
-        .unwrap_or_else(|_| br#"{"error":{"kind":"other","message":"unencodable reply"}}"#.to_vec())
+fn encode_error(out: &mut Vec<u8>, error: &WireError) {
+    if serde_json::to_writer(&mut *out, &ReplyRef::<()>::Error(error)).is_err() {
+        out.clear();
+        out.extend_from_slice(br#"{"error":{"kind":"other","message":"unencodable reply"}}"#);
+    }
 }
 
-fn to_value<T: serde::Serialize>(t: T) -> Result<Value, Error> {
+fn to_value<T: Serialize>(t: T) -> Result<Value, Error> {
     serde_json::to_value(t).map_err(|e| Error::malformed(format!("plugin wire: {e}")))
 }
 
-fn input<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, Error> {
-    serde_json::from_value(v).map_err(|e| Error::invalid_input(format!("plugin wire input: {e}")))
+/// Writes `{"ok": value}`.
+fn write_ok<T: Serialize>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
+    serde_json::to_writer(out, &ReplyRef::Ok(value))
+        .map_err(|e| Error::malformed(format!("plugin wire: {e}")))
+}
+
+/// Writes a step's reply.
+fn write_step<T: Serialize>(out: &mut Vec<u8>, step: Result<Step<T>, Error>) -> Result<(), Error> {
+    write_ok(out, &StepRef::from(&step?))
 }
 
 impl Plugin {
@@ -143,20 +163,28 @@ impl Plugin {
 
     /// Handles one JSON request, returning the JSON reply.
     pub fn handle(&self, bytes: &[u8]) -> Vec<u8> {
-        let reply = match serde_json::from_slice::<Request>(bytes) {
-            Err(e) => Err(Error::invalid_input(format!("bad plugin request: {e}"))),
-            Ok(req) => self.answer(req),
-        };
-        encode(&match reply {
-            Ok(v) => Reply::Ok(v),
-            Err(e) => Reply::Error((&e).into()),
-        })
+        let mut out = Vec::new();
+        self.handle_into(bytes, &mut out);
+        out
     }
 
-    fn answer(&self, req: Request) -> Result<Value, Error> {
+    /// Handles one JSON request, writing the JSON reply into `out` (cleared first).
+    pub fn handle_into(&self, bytes: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        let answered = match serde_json::from_slice::<ParsedRequest>(bytes) {
+            Err(e) => Err(Error::invalid_input(format!("bad plugin request: {e}"))),
+            Ok(req) => self.answer(req, out),
+        };
+        if let Err(e) = answered {
+            out.clear();
+            encode_error(out, &(&e).into());
+        }
+    }
+
+    fn answer(&self, req: ParsedRequest, out: &mut Vec<u8>) -> Result<(), Error> {
         match req {
-            Request::Describe => to_value(self.info()),
-            Request::Open { kind, config } => {
+            ParsedRequest::Describe => write_ok(out, &self.info()),
+            ParsedRequest::Open { kind, config } => {
                 let factory = self
                     .factories
                     .iter()
@@ -166,77 +194,57 @@ impl Plugin {
                 let capabilities = to_value(backend.capabilities())?;
                 let instance = self.next.fetch_add(1, Ordering::Relaxed);
                 self.table().insert(instance, backend);
-                to_value(Opened {
-                    instance,
-                    capabilities,
-                })
+                write_ok(
+                    out,
+                    &Opened {
+                        instance,
+                        capabilities,
+                    },
+                )
             }
-            Request::Close { instance } => {
+            ParsedRequest::Close { instance } => {
                 self.table().remove(&instance);
-                Ok(Value::Null)
+                write_ok(out, &Value::Null)
             }
-            Request::Call {
-                instance,
-                operation,
-                input: arg,
-                now,
-                entropy,
-                prior,
-            } => {
-                let backend = self
-                    .table()
-                    .get(&instance)
-                    .cloned()
-                    .ok_or_else(|| Error::invalid_input(format!("no instance {instance}")))?;
-                if operation == CallOperation::Guess {
-                    return to_value(backend.guess(&input::<Incoming>(arg)?));
-                }
-                let now: Timestamp = now
-                    .as_deref()
-                    .unwrap_or_default()
-                    .parse()
-                    .map_err(|e| Error::invalid_input(format!("plugin wire: bad now: {e}")))?;
-                let mut seed = [0u8; 32];
-                let raw = hex::decode(entropy.as_deref().unwrap_or_default())
-                    .map_err(|e| Error::invalid_input(format!("plugin wire: bad entropy: {e}")))?;
-                if raw.len() != 32 {
-                    return Err(Error::invalid_input(
-                        "plugin wire: entropy must be 32 bytes",
-                    ));
-                }
-                seed.copy_from_slice(&raw);
-                let prior: Option<Exchange> = prior.map(Exchange::try_from).transpose()?;
-                let base = Context::fixed(now, seed);
-                let cx = match &prior {
-                    Some(p) => base.with_prior(p),
-                    None => base,
-                };
-                let step = match operation {
-                    CallOperation::Request => {
-                        WireStep::from_step(backend.request(&input::<PaymentRequest>(arg)?, cx)?)
-                    }
-                    CallOperation::Response => {
-                        WireStep::from_step(backend.response(&input::<Incoming>(arg)?, cx)?)
-                    }
-                    CallOperation::Cancel => {
-                        WireStep::from_step(backend.cancel(&input::<Adjustment>(arg)?, cx)?)
-                    }
-                    CallOperation::Validate => {
-                        WireStep::from_step(backend.validate(&input::<Adjustment>(arg)?, cx)?)
-                    }
-                    CallOperation::Refund => {
-                        WireStep::from_step(backend.refund(&input::<Adjustment>(arg)?, cx)?)
-                    }
-                    CallOperation::Status => {
-                        WireStep::from_step(backend.status(&input::<StatusQuery>(arg)?, cx)?)
-                    }
-                    // Answered above, before any context is decoded.
-                    CallOperation::Guess => {
-                        return Err(Error::invalid_input("guess takes no context"));
-                    }
-                }?;
-                to_value(step)
-            }
+            ParsedRequest::Call(call) => self.call(call, out),
+        }
+    }
+
+    fn call(&self, call: ParsedCall, out: &mut Vec<u8>) -> Result<(), Error> {
+        let instance = call.instance;
+        let backend = self
+            .table()
+            .get(&instance)
+            .cloned()
+            .ok_or_else(|| Error::invalid_input(format!("no instance {instance}")))?;
+        if let CallInput::Guess(incoming) = &call.input {
+            return write_ok(out, &backend.guess(incoming));
+        }
+        let now: Timestamp = call
+            .now
+            .as_deref()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| Error::invalid_input(format!("plugin wire: bad now: {e}")))?;
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(call.entropy.as_deref().unwrap_or_default(), &mut seed).map_err(
+            |e| Error::invalid_input(format!("plugin wire: bad entropy (32 bytes, hex): {e}")),
+        )?;
+        let prior: Option<Exchange> = call.prior.map(Exchange::try_from).transpose()?;
+        let base = Context::fixed(now, seed);
+        let cx = match &prior {
+            Some(p) => base.with_prior(p),
+            None => base,
+        };
+        match &call.input {
+            CallInput::Request(r) => write_step(out, backend.request(r, cx)),
+            CallInput::Response(i) => write_step(out, backend.response(i, cx)),
+            CallInput::Cancel(a) => write_step(out, backend.cancel(a, cx)),
+            CallInput::Validate(a) => write_step(out, backend.validate(a, cx)),
+            CallInput::Refund(a) => write_step(out, backend.refund(a, cx)),
+            CallInput::Status(q) => write_step(out, backend.status(q, cx)),
+            // Answered above, before any context is decoded.
+            CallInput::Guess(_) => Err(Error::invalid_input("guess takes no context")),
         }
     }
 

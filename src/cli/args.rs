@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::{Registry, RegistryExt, Result};
-
 /// One API for many payment backends.
 #[derive(Debug, Parser)]
 #[command(name = "polypay", version, about, long_about = None)]
@@ -16,6 +14,10 @@ pub struct Cli {
     /// More logging on stderr (-v info, -vv debug, -vvv trace); POLYPAY_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Load a plugin library (repeatable): its backends join the built-in ones for every
+    /// subcommand. `PATH#SHA256` pins the file's SHA-256, checked before it is loaded.
+    #[arg(long = "plugin", global = true, value_name = "PATH[#SHA256]")]
+    pub plugins: Vec<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -192,9 +194,4 @@ pub struct StatusArgs {
     /// Wait up to this many seconds for a change, where the backend can (long polling).
     #[arg(long)]
     pub wait: Option<u64>,
-}
-
-/// The registry for this invocation: the built-in backends.
-pub(super) fn registry(_cli: &Cli) -> Result<Registry> {
-    Registry::builtin()
 }

@@ -5,28 +5,34 @@ use std::process::ExitCode;
 
 use super::args::DescribeFormat;
 use super::output::print_json;
+use super::plugins::{Origin, Origins};
 use crate::config::ConfigFile;
 use crate::{ConfigErrors, Description, Error, Registry, Result, Scope};
 
-pub(super) fn backends(registry: &Registry, json: bool) -> Result<ExitCode> {
+pub(super) fn backends(registry: &Registry, origins: &Origins, json: bool) -> Result<ExitCode> {
     let descriptions: Vec<Description> = registry
         .kinds()
         .iter()
         .map(|k| registry.describe(k))
         .collect::<Result<_>>()?;
     if json {
-        let list: Vec<_> = descriptions
+        let list: Vec<serde_json::Value> = descriptions
             .iter()
             .map(|d| {
-                serde_json::json!({
+                let mut entry = serde_json::json!({
                     "kind": d.kind,
                     "caption": d.caption,
                     "capabilities": d.capabilities,
-                })
+                });
+                if let Some(o) = origins.get(&d.kind) {
+                    entry["plugin"] = serde_json::json!({ "path": o.path, "sha256": o.sha256()? });
+                }
+                Ok(entry)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         print_json(&list)?;
     } else {
+        let width = descriptions.iter().map(|d| d.kind.len()).max().unwrap_or(0);
         for d in &descriptions {
             let ops: Vec<&str> = d
                 .capabilities
@@ -39,7 +45,16 @@ pub(super) fn backends(registry: &Registry, json: bool) -> Result<ExitCode> {
             } else {
                 ""
             };
-            println!("{:<14} {}{test}  ({})", d.kind, d.caption, ops.join(", "));
+            let plugin = origins
+                .get(&d.kind)
+                .map(|o| format!("  [plugin {}]", o.path))
+                .unwrap_or_default();
+            println!(
+                "{:<width$} {}{test}  ({}){plugin}",
+                d.kind,
+                d.caption,
+                ops.join(", ")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -49,10 +64,16 @@ pub(super) fn describe(
     registry: &Registry,
     kind: &str,
     format: DescribeFormat,
+    origin: Option<&Origin>,
 ) -> Result<ExitCode> {
     let d = registry.describe(kind)?;
     match format {
-        DescribeFormat::Text => print!("{}", text(&d)),
+        DescribeFormat::Text => {
+            print!("{}", text(&d));
+            if let Some(o) = origin {
+                println!("\nfrom the plugin {}", o.path);
+            }
+        }
         DescribeFormat::Json => print_json(&d)?,
         DescribeFormat::JsonSchema => print_json(&d.json_schema())?,
         DescribeFormat::Html => println!(
@@ -123,13 +144,13 @@ fn text(d: &Description) -> String {
 pub(super) fn check_config(registry: &Registry, file: &Path, json: bool) -> Result<ExitCode> {
     let config = ConfigFile::load(file);
     let errors = match &config {
-        Ok(c) => c.check(registry),
+        Ok(c) => crate::check_config(registry, c),
         Err(Error::Config(errors)) => errors.clone(),
         Err(e) => return Err(Error::invalid_input(format!("{}: {e}", file.display()))),
     };
     let warnings = config
         .as_ref()
-        .map(|c| c.warnings(registry))
+        .map(|c| crate::config_warnings(registry, c))
         .unwrap_or_default();
     if json {
         print_json(&serde_json::json!({

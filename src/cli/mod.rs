@@ -9,6 +9,7 @@ mod chainside;
 mod describe;
 mod ops;
 mod output;
+mod plugins;
 
 use std::process::ExitCode;
 
@@ -57,10 +58,12 @@ fn init_tracing(verbose: u8) {
 
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> crate::Result<ExitCode> {
-    let registry = args::registry(&cli)?;
+    let (registry, origins) = plugins::registry(&cli)?;
     match cli.command {
-        Command::Backends { json } => describe::backends(&registry, json),
-        Command::Describe { kind, format } => describe::describe(&registry, &kind, format),
+        Command::Backends { json } => describe::backends(&registry, &origins, json),
+        Command::Describe { kind, format } => {
+            describe::describe(&registry, &kind, format, origins.get(&kind))
+        }
         Command::CheckConfig { file, json } => describe::check_config(&registry, &file, json),
         Command::Request(a) => ops::request(&registry, a, cli.json).await,
         Command::Response(a) => ops::response(&registry, a, cli.json).await,

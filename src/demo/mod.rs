@@ -94,6 +94,9 @@ impl Shop {
         let mut instances = Vec::new();
         let mut bank = bank::Bank::default();
         for inst in &config.instances {
+            // A `kind = "plugin"` entry: its plugin's registry and backend kind.
+            let resolved = crate::resolve_instance(registry, config, inst)?;
+            let (registry, inst) = (&*resolved.registry, &*resolved.instance);
             let params = with_demo_defaults(&base, &inst.name, &inst.kind, &inst.params);
             let backend =
                 crate::config::InstanceConfig::new(&inst.name, &inst.kind, params.clone())
@@ -101,9 +104,9 @@ impl Shop {
             let description = registry.describe(&inst.kind)?;
             // The dummy bank signs with the instance's secret, which may come from the
             // environment (the build above checked that it resolves).
-            let mut resolved = params;
-            let _ = description.resolve_env(&mut resolved);
-            bank.add_instance(&inst.kind, &resolved);
+            let mut bank_params = params;
+            let _ = description.resolve_env(&mut bank_params);
+            bank.add_instance(&inst.kind, &bank_params);
             instances.push(ShopInstance {
                 name: inst.name.clone(),
                 description,

@@ -33,6 +33,8 @@ mod faults;
 ))]
 mod hygiene;
 mod library;
+#[cfg(feature = "plugins")]
+mod plugins;
 mod support;
 #[cfg(feature = "taler")]
 mod taler;

@@ -358,6 +358,7 @@ fn written_back_as_toml_unchanged() {
         production: true,
         instances: vec![instance, InstanceConfig::new("b", "sandbox", Map::new())],
         http: Default::default(),
+        dir: None,
     };
     let text = file.to_toml();
     let back = ConfigFile::from_toml_str(&text).unwrap();
@@ -397,7 +398,9 @@ fn load_from_a_file() {
     std::fs::write(&path, "[backends.a\n").unwrap();
     let broken = ConfigFile::load(&path);
     std::fs::remove_file(&path).unwrap();
-    assert_eq!(loaded.unwrap().names(), ["a"]);
+    let loaded = loaded.unwrap();
+    assert_eq!(loaded.names(), ["a"]);
+    assert_eq!(loaded.dir.as_deref(), path.parent());
     let errors = config_errors(broken);
     assert!(
         errors[0].starts_with(&format!("{}: TOML syntax error at line 1", path.display())),

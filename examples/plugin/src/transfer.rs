@@ -1,15 +1,16 @@
 //! `manual_transfer`: the payer wires the amount to the merchant's IBAN with a reference; the
 //! merchant's own bookkeeping endpoint says, over HTTP, whether that transfer arrived.
 //!
-//! There is no signed notification, so `response` is unsupported and only `status` (an
-//! authenticated read of the merchant's own books) ever reports a payment.
+//! There is no signed notification, so `response` is unsupported and only `status` (a read of
+//! the merchant's own books, authenticated by HTTPS and an optional bearer token) ever reports a
+//! payment.
 
 use std::sync::Arc;
 
 use polypay_core::{
     Action, Backend, BackendFactory, Capabilities, Context, Description, Error, HttpRequest,
     Incoming, Method, NoTransactionFields, Operation, PaymentIntent, PaymentRequest,
-    PaymentResponse, PaymentStatus, Result, StatusQuery, Step, parse_config,
+    PaymentResponse, PaymentStatus, Result, Secret, StatusQuery, Step, parse_config,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -34,6 +35,11 @@ pub struct ManualTransferConfig {
     ///
     /// GET `<url>?reference=<ref>` answers `{"received": true|false}`.
     pub status_url: Url,
+    /// Bookkeeping token
+    ///
+    /// Sent as `Authorization: Bearer <token>` to the bookkeeping URL.
+    #[serde(default)]
+    pub token: Option<Secret>,
 }
 
 /// The factory of `manual_transfer` backends.
@@ -134,8 +140,12 @@ impl Backend for TransferBackend {
             let mut url = self.config.status_url.clone();
             url.query_pairs_mut()
                 .append_pair("reference", &query.transaction_id);
+            let mut request = HttpRequest::new(Method::Get, url);
+            if let Some(token) = &self.config.token {
+                request = request.with_bearer(token.expose());
+            }
             return Ok(Step::Http {
-                request: HttpRequest::new(Method::Get, url),
+                request,
                 state: serde_json::Value::Null,
             });
         };

@@ -3,8 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use polypay_core::testkit::{Harness, run_conformance};
 use polypay_core::{
@@ -14,32 +13,14 @@ use polypay_core::{
 use polypay_dummy::{DummyFactory, Simulator};
 use polypay_plugin_api::host::load_plugin;
 
-/// The example plugin's library, built once per test binary with the same cargo and target dir.
-fn example_plugin() -> &'static PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/<test binary>
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "polypay-example-plugin", "--target-dir"])
-            .arg(target_dir)
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the example plugin failed");
-        profile_dir.join(format!(
-            "{}polypay_example_plugin{}",
-            std::env::consts::DLL_PREFIX,
-            std::env::consts::DLL_SUFFIX
-        ))
-    })
+/// The example plugin's library with the dummy re-exported, built once per test binary.
+fn example_plugin() -> PathBuf {
+    crate::build::example_plugin(&["reexport-dummy"])
 }
 
 fn loaded() -> Registry {
     let mut registry = Registry::new();
-    let kinds = load_plugin(&mut registry, example_plugin(), None).unwrap();
+    let kinds = load_plugin(&mut registry, &example_plugin(), None).unwrap();
     assert_eq!(kinds, ["manual_transfer", "dummy"]);
     registry
 }
@@ -117,7 +98,7 @@ fn manual_transfer_asks_for_a_reference_and_reads_its_status_over_http() {
 #[test]
 fn a_wrong_pin_or_a_missing_file_is_a_clear_plugin_error() {
     let mut registry = Registry::new();
-    let err = load_plugin(&mut registry, example_plugin(), Some("00")).unwrap_err();
+    let err = load_plugin(&mut registry, &example_plugin(), Some(&"0".repeat(64))).unwrap_err();
     assert!(err.to_string().contains("SHA-256 mismatch"), "{err}");
     assert!(err.to_string().contains("polypay_example_plugin"), "{err}");
     let err = load_plugin(
@@ -134,8 +115,49 @@ fn a_wrong_pin_or_a_missing_file_is_a_clear_plugin_error() {
 }
 
 #[test]
+fn a_library_is_loaded_once_whatever_its_spelling_and_pins_are_checked() {
+    use polypay_plugin_api::host::load_shared;
+    let path = example_plugin();
+    let first = load_shared(&path, None).unwrap();
+    let dir = path.parent().unwrap();
+    let other_spelling = dir.join(".").join(path.file_name().unwrap());
+    let pin = first.sha256().unwrap().to_uppercase();
+    let second = load_shared(&other_spelling, Some(&pin)).unwrap();
+    assert!(Arc::ptr_eq(&first, &second));
+    assert_eq!(first.kinds(), ["manual_transfer", "dummy"]);
+    assert_eq!(first.name(), "polypay-example-plugin");
+    assert_eq!(first.registry().kinds(), ["dummy", "manual_transfer"]);
+
+    let err = load_shared(&path, Some("00")).unwrap_err().to_string();
+    assert!(err.contains("is not 64 hexadecimal digits"), "{err}");
+    assert!(
+        err.starts_with(&format!("plugin {}: ", path.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_kind_already_registered_refuses_the_whole_plugin() {
+    let mut registry = Registry::new();
+    registry.register(Arc::new(DummyFactory)).unwrap();
+    let err = load_plugin(&mut registry, &example_plugin(), None).unwrap_err();
+    assert_eq!(err.kind(), polypay_core::ErrorKind::Plugin);
+    let text = err.to_string();
+    assert!(text.contains("polypay_example_plugin"), "{text}");
+    assert!(
+        text.contains("\"dummy\", which is already registered"),
+        "{text}"
+    );
+    assert_eq!(
+        registry.kinds(),
+        ["dummy"],
+        "manual_transfer must not sneak in"
+    );
+}
+
+#[test]
 fn two_threads_load_the_plugin_at_once() {
-    let path = example_plugin().clone();
+    let path = example_plugin();
     let threads: Vec<_> = (0..2)
         .map(|_| {
             let path = path.clone();

@@ -13,6 +13,8 @@ use polypay_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod call;
+
 /// A request from the host to the plugin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "message", rename_all = "snake_case")]

@@ -1,0 +1,173 @@
+//! The host's view of a plugin's backends: one factory per exported kind, and backend
+//! instances whose every operation is a call through the ABI.
+
+use std::sync::Arc;
+
+use polypay_core::{
+    Adjustment, Backend, BackendFactory, Capabilities, Context, Description, Incoming,
+    PaymentIntent, PaymentRequest, PaymentResponse, Result, StatusQuery, Step,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{PluginLibrary, plugin_error};
+use crate::wire::v1::call::{CallRef, StepOf};
+use crate::wire::v1::{BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange};
+
+/// A factory for one backend kind of a plugin.
+#[derive(Debug, Clone)]
+pub struct PluginFactory {
+    lib: Arc<PluginLibrary>,
+    info: BackendInfo,
+    capabilities: Capabilities,
+}
+
+impl PluginFactory {
+    /// The factories of every backend the plugin exports.
+    pub fn all(lib: PluginLibrary) -> Result<Vec<PluginFactory>> {
+        let info = lib.describe()?;
+        PluginFactory::from_info(lib, info)
+    }
+
+    /// The factories of the backends `info` (the plugin's `describe` reply) lists.
+    pub(super) fn from_info(lib: PluginLibrary, info: PluginInfo) -> Result<Vec<PluginFactory>> {
+        let lib = Arc::new(lib);
+        info.backends
+            .into_iter()
+            .map(|b| {
+                let capabilities = lib.decode(b.capabilities.clone())?;
+                Ok(PluginFactory {
+                    lib: lib.clone(),
+                    info: b,
+                    capabilities,
+                })
+            })
+            .collect()
+    }
+}
+
+impl BackendFactory for PluginFactory {
+    fn kind(&self) -> &str {
+        &self.info.kind
+    }
+
+    fn description(&self) -> Description {
+        Description::from_schemas(
+            &self.info.kind,
+            &self.info.caption,
+            self.info.config_schema.clone(),
+            self.info.transaction_schema.clone(),
+            self.capabilities.clone(),
+        )
+    }
+
+    fn build(&self, config: &Map<String, Value>) -> Result<Arc<dyn Backend>> {
+        let opened: Opened = self.lib.request(&Request::Open {
+            kind: self.info.kind.clone(),
+            config: config.clone(),
+        })?;
+        let capabilities = self.lib.decode(opened.capabilities)?;
+        Ok(Arc::new(PluginBackend {
+            lib: self.lib.clone(),
+            kind: self.info.kind.clone(),
+            instance: opened.instance,
+            capabilities,
+        }))
+    }
+}
+
+/// A backend instance living in a plugin: every operation goes through the ABI.
+#[derive(Debug)]
+pub struct PluginBackend {
+    lib: Arc<PluginLibrary>,
+    kind: String,
+    instance: u64,
+    capabilities: Capabilities,
+}
+
+impl Drop for PluginBackend {
+    fn drop(&mut self) {
+        // Nothing to do about a failing close: the instance is gone from the host either way.
+        let _ = self.lib.send(&Request::Close {
+            instance: self.instance,
+        });
+    }
+}
+
+impl PluginBackend {
+    /// One call: the input serialized straight into the request, the reply parsed straight
+    /// into the result (see [`crate::wire::v1::call`]).
+    fn call<I: Serialize, T: DeserializeOwned>(
+        &self,
+        operation: CallOperation,
+        input: &I,
+        cx: Context<'_>,
+    ) -> Result<Step<T>> {
+        let now = cx.now.to_string();
+        let mut hex = [0u8; 64];
+        let entropy = hex::encode_to_slice(cx.entropy, &mut hex)
+            .ok()
+            .and_then(|()| std::str::from_utf8(&hex).ok())
+            .ok_or_else(|| plugin_error(&self.lib.path, "cannot encode the entropy"))?;
+        let prior = cx.prior.map(WireExchange::from);
+        let call = CallRef::new(
+            self.instance,
+            operation,
+            input,
+            Some(&now),
+            Some(entropy),
+            prior.as_ref(),
+        );
+        let step: StepOf<T> = self.lib.exchange(
+            |buf| serde_json::to_writer(buf, &call),
+            |reply| self.lib.read_reply(reply),
+        )?;
+        step.into_step()
+            .map_err(|e| plugin_error(&self.lib.path, e.to_string()))
+    }
+}
+
+impl Backend for PluginBackend {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities.clone()
+    }
+    fn request(&self, req: &PaymentRequest, cx: Context<'_>) -> Result<Step<PaymentIntent>> {
+        self.call(CallOperation::Request, req, cx)
+    }
+    fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Response, incoming, cx)
+    }
+    fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Cancel, op, cx)
+    }
+    fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Validate, op, cx)
+    }
+    fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Refund, op, cx)
+    }
+    fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Status, query, cx)
+    }
+    fn guess(&self, incoming: &Incoming) -> Option<String> {
+        let call = CallRef::new(
+            self.instance,
+            CallOperation::Guess,
+            incoming,
+            None,
+            None,
+            None,
+        );
+        self.lib
+            .exchange(
+                |buf| serde_json::to_writer(buf, &call),
+                |reply| self.lib.read_reply::<Option<String>>(reply),
+            )
+            .ok()
+            .flatten()
+    }
+}

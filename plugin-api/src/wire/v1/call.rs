@@ -1,0 +1,431 @@
+//! The call path of v1 without intermediate [`Value`]s: what the host and the sdk use for
+//! `call` (and for every reply), so that a call costs one serialization and one parse each way.
+//!
+//! The host serializes a call from borrowed parts ([`CallRef`]); the plugin parses any request
+//! straight into typed parts ([`ParsedRequest`], a call's input into its operation's type) and
+//! serializes its reply from borrowed data ([`ReplyRef`], [`StepRef`]); the host parses the
+//! reply straight into the result type ([`ReplyOf`], [`StepOf`]). The JSON is exactly that of
+//! [`Request`](super::Request), [`Reply`](super::Reply) and [`WireStep`](super::WireStep) (the
+//! tests compare them): an implementation choice of each side, not a new wire. Turning the
+//! input into a `Value` and the `Value` into the input cost more than the backend's own work.
+
+use std::fmt;
+
+use polypay_core::{Adjustment, Error, Incoming, PaymentRequest, StatusQuery, Step};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use super::{CallOperation, WireError, WireExchange, WireHttpRequest};
+
+/// [`Request::Call`](super::Request::Call) serialized from borrowed parts.
+#[derive(Debug, Serialize)]
+pub struct CallRef<'a, I: Serialize> {
+    message: &'static str,
+    instance: u64,
+    operation: CallOperation,
+    input: &'a I,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    now: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entropy: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prior: Option<&'a WireExchange>,
+}
+
+impl<'a, I: Serialize> CallRef<'a, I> {
+    /// A call of `operation` on `instance` (fields as in [`Request::Call`](super::Request::Call)).
+    pub fn new(
+        instance: u64,
+        operation: CallOperation,
+        input: &'a I,
+        now: Option<&'a str>,
+        entropy: Option<&'a str>,
+        prior: Option<&'a WireExchange>,
+    ) -> Self {
+        CallRef {
+            message: "call",
+            instance,
+            operation,
+            input,
+            now,
+            entropy,
+            prior,
+        }
+    }
+}
+
+/// A request as a plugin reads it: [`Request`](super::Request) with a call's input typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsedRequest {
+    /// `describe`.
+    Describe,
+    /// `open`.
+    Open {
+        /// Backend kind.
+        kind: String,
+        /// Configuration.
+        config: Map<String, Value>,
+    },
+    /// `call`.
+    Call(ParsedCall),
+    /// `close`.
+    Close {
+        /// The handle `open` returned.
+        instance: u64,
+    },
+}
+
+/// A `call` as a plugin reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedCall {
+    /// The handle `open` returned.
+    pub instance: u64,
+    /// The operation and its input.
+    pub input: CallInput,
+    /// The clock (RFC 3339), absent for `guess`.
+    pub now: Option<String>,
+    /// 32 bytes of entropy, hex, absent for `guess`.
+    pub entropy: Option<String>,
+    /// The HTTP exchange this call continues, if any.
+    pub prior: Option<WireExchange>,
+}
+
+/// A call's operation with its input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallInput {
+    /// `request`.
+    Request(PaymentRequest),
+    /// `response`.
+    Response(Incoming),
+    /// `cancel`.
+    Cancel(Adjustment),
+    /// `validate`.
+    Validate(Adjustment),
+    /// `refund`.
+    Refund(Adjustment),
+    /// `status`.
+    Status(StatusQuery),
+    /// `guess`.
+    Guess(Incoming),
+}
+
+/// Deserializes an input of `operation`'s type from any deserializer.
+struct InputSeed(CallOperation);
+
+impl<'de> DeserializeSeed<'de> for InputSeed {
+    type Value = CallInput;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<CallInput, D::Error> {
+        Ok(match self.0 {
+            CallOperation::Request => CallInput::Request(PaymentRequest::deserialize(d)?),
+            CallOperation::Response => CallInput::Response(Incoming::deserialize(d)?),
+            CallOperation::Cancel => CallInput::Cancel(Adjustment::deserialize(d)?),
+            CallOperation::Validate => CallInput::Validate(Adjustment::deserialize(d)?),
+            CallOperation::Refund => CallInput::Refund(Adjustment::deserialize(d)?),
+            CallOperation::Status => CallInput::Status(StatusQuery::deserialize(d)?),
+            CallOperation::Guess => CallInput::Guess(Incoming::deserialize(d)?),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Field {
+    Message,
+    Kind,
+    Config,
+    Instance,
+    Operation,
+    Input,
+    Now,
+    Entropy,
+    Prior,
+    /// A field a later minor version added: ignored.
+    #[serde(other)]
+    Other,
+}
+
+struct RequestVisitor;
+
+const MESSAGES: &[&str] = &["describe", "open", "call", "close"];
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = ParsedRequest;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a polypay plugin request (an object with a message)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParsedRequest, A::Error> {
+        let mut message: Option<String> = None;
+        let mut kind: Option<String> = None;
+        let mut config: Option<Map<String, Value>> = None;
+        let mut instance: Option<u64> = None;
+        let mut operation: Option<CallOperation> = None;
+        let mut input: Option<CallInput> = None;
+        // The input of a host that wrote it before the operation.
+        let mut early: Option<Value> = None;
+        let mut now: Option<String> = None;
+        let mut entropy: Option<String> = None;
+        let mut prior: Option<WireExchange> = None;
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Message => message = Some(map.next_value()?),
+                Field::Kind => kind = Some(map.next_value()?),
+                Field::Config => config = Some(map.next_value()?),
+                Field::Instance => instance = Some(map.next_value()?),
+                Field::Operation => operation = Some(map.next_value()?),
+                Field::Input => match operation {
+                    Some(op) => input = Some(map.next_value_seed(InputSeed(op))?),
+                    None => early = Some(map.next_value()?),
+                },
+                Field::Now => now = map.next_value()?,
+                Field::Entropy => entropy = map.next_value()?,
+                Field::Prior => prior = map.next_value()?,
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let message = message.ok_or_else(|| de::Error::missing_field("message"))?;
+        Ok(match message.as_str() {
+            "describe" => ParsedRequest::Describe,
+            "open" => ParsedRequest::Open {
+                kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
+                config: config.ok_or_else(|| de::Error::missing_field("config"))?,
+            },
+            "close" => ParsedRequest::Close {
+                instance: instance.ok_or_else(|| de::Error::missing_field("instance"))?,
+            },
+            "call" => {
+                let op = operation.ok_or_else(|| de::Error::missing_field("operation"))?;
+                let input = match (input, early) {
+                    (Some(input), _) => input,
+                    (None, Some(v)) => InputSeed(op).deserialize(v).map_err(de::Error::custom)?,
+                    (None, None) => return Err(de::Error::missing_field("input")),
+                };
+                ParsedRequest::Call(ParsedCall {
+                    instance: instance.ok_or_else(|| de::Error::missing_field("instance"))?,
+                    input,
+                    now,
+                    entropy,
+                    prior,
+                })
+            }
+            other => return Err(de::Error::unknown_variant(other, MESSAGES)),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ParsedRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ParsedRequest, D::Error> {
+        d.deserialize_map(RequestVisitor)
+    }
+}
+
+/// [`Reply`](super::Reply) serialized from borrowed data.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyRef<'a, T: Serialize> {
+    /// Success.
+    Ok(&'a T),
+    /// Failure.
+    Error(&'a WireError),
+}
+
+/// [`WireStep`](super::WireStep) serialized from a borrowed core step.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepRef<'a, T: Serialize> {
+    /// The operation's result.
+    Done(&'a T),
+    /// An HTTP request to perform.
+    Http {
+        /// The request.
+        request: WireHttpRequest,
+        /// State to hand back.
+        state: &'a Value,
+    },
+}
+
+impl<'a, T: Serialize> From<&'a Step<T>> for StepRef<'a, T> {
+    fn from(step: &'a Step<T>) -> Self {
+        match step {
+            Step::Done(t) => StepRef::Done(t),
+            Step::Http { request, state } => StepRef::Http {
+                request: request.into(),
+                state,
+            },
+        }
+    }
+}
+
+/// [`Reply`](super::Reply) parsed straight into its result type.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyOf<T> {
+    /// Success.
+    Ok(T),
+    /// Failure.
+    Error(WireError),
+}
+
+/// [`WireStep`](super::WireStep) parsed straight into its result type.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOf<T> {
+    /// The operation's result.
+    Done(T),
+    /// An HTTP request to perform.
+    Http {
+        /// The request.
+        request: WireHttpRequest,
+        /// State to hand back.
+        state: Value,
+    },
+}
+
+impl<T> StepOf<T> {
+    /// The core step.
+    pub fn into_step(self) -> Result<Step<T>, Error> {
+        Ok(match self {
+            StepOf::Done(t) => Step::Done(t),
+            StepOf::Http { request, state } => Step::Http {
+                request: request.try_into()?,
+                state,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::{Reply, Request, WireStep};
+    use super::*;
+    use polypay_core::{Amount, HttpRequest, Method, PaymentIntent};
+
+    fn payment_request() -> PaymentRequest {
+        PaymentRequest::new(Amount::parse("EUR:1.50").unwrap()).with_order_id("o\"1")
+    }
+
+    #[test]
+    fn a_borrowed_call_is_the_documented_call() {
+        let req = payment_request();
+        let input = serde_json::to_value(&req).unwrap();
+        let prior = WireExchange {
+            state: serde_json::json!({"n": 1}),
+            response: (&polypay_core::HttpResponse::new(200, "ok")).into(),
+        };
+        let owned = Request::Call {
+            instance: 3,
+            operation: CallOperation::Request,
+            input,
+            now: Some("2026-01-01T00:00:00Z".into()),
+            entropy: Some("00".into()),
+            prior: Some(prior.clone()),
+        };
+        let borrowed = CallRef::new(
+            3,
+            CallOperation::Request,
+            &req,
+            Some("2026-01-01T00:00:00Z"),
+            Some("00"),
+            Some(&prior),
+        );
+        let text = serde_json::to_string(&borrowed).unwrap();
+        assert_eq!(text, serde_json::to_string(&owned).unwrap());
+
+        let ParsedRequest::Call(call) = serde_json::from_str(&text).unwrap() else {
+            panic!("{text}")
+        };
+        assert_eq!(call.input, CallInput::Request(req));
+        assert_eq!(call.prior, Some(prior));
+        assert_eq!(call.instance, 3);
+    }
+
+    #[test]
+    fn requests_parse_in_any_field_order_and_ignore_later_additions() {
+        let text = r#"{"input":{"transaction_id":"T1"},"added_in_1_1":[1],"instance":2,
+            "operation":"status","message":"call","now":"2026-01-01T00:00:00Z"}"#;
+        let ParsedRequest::Call(call) = serde_json::from_str(text).unwrap() else {
+            panic!()
+        };
+        assert_eq!(call.input, CallInput::Status(StatusQuery::new("T1")));
+        for (owned, parsed) in [
+            (Request::Describe, ParsedRequest::Describe),
+            (
+                Request::Close { instance: 9 },
+                ParsedRequest::Close { instance: 9 },
+            ),
+            (
+                Request::Open {
+                    kind: "k".into(),
+                    config: Map::new(),
+                },
+                ParsedRequest::Open {
+                    kind: "k".into(),
+                    config: Map::new(),
+                },
+            ),
+        ] {
+            let text = serde_json::to_string(&owned).unwrap();
+            assert_eq!(
+                serde_json::from_str::<ParsedRequest>(&text).unwrap(),
+                parsed
+            );
+        }
+        for bad in [
+            r#"{"message":"dance"}"#,
+            r#"{"message":"call","instance":1,"operation":"request"}"#,
+            r#"{"message":"call","instance":1,"operation":"request","input":{"amount":1}}"#,
+            r#"{"message":"open","kind":"k"}"#,
+            r#"[]"#,
+        ] {
+            assert!(serde_json::from_str::<ParsedRequest>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn borrowed_replies_are_the_documented_replies_and_parse_back() {
+        let intent = PaymentIntent::new(
+            "T1",
+            polypay_core::Action::Html {
+                html: "<p>é</p>".into(),
+            },
+        );
+        let done: Step<PaymentIntent> = Step::Done(intent.clone());
+        let http: Step<PaymentIntent> = Step::Http {
+            request: HttpRequest::new(Method::Get, "https://b.example/s?r=1".parse().unwrap())
+                .with_bearer("t"),
+            state: serde_json::json!([1, "two"]),
+        };
+        for step in [done, http] {
+            let borrowed = serde_json::to_string(&ReplyRef::Ok(&StepRef::from(&step))).unwrap();
+            let owned = Reply::Ok(
+                serde_json::to_value(WireStep::from_step(step.clone()).unwrap()).unwrap(),
+            );
+            assert_eq!(borrowed, serde_json::to_string(&owned).unwrap());
+            let ReplyOf::Ok(back) =
+                serde_json::from_str::<ReplyOf<StepOf<PaymentIntent>>>(&borrowed).unwrap()
+            else {
+                panic!("{borrowed}")
+            };
+            assert_eq!(back.into_step().unwrap(), step);
+        }
+        let err = WireError {
+            kind: "not_found".into(),
+            message: "gone".into(),
+            details: Map::new(),
+        };
+        let text = serde_json::to_string(&ReplyRef::<()>::Error(&err)).unwrap();
+        assert_eq!(
+            text,
+            serde_json::to_string(&Reply::Error(err.clone())).unwrap()
+        );
+        let ReplyOf::Error(back) = serde_json::from_str::<ReplyOf<()>>(&text).unwrap() else {
+            panic!("{text}")
+        };
+        assert_eq!(back, err);
+    }
+}
