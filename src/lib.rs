@@ -54,8 +54,8 @@ pub mod demo;
 #[cfg(not(feature = "axum"))]
 #[path = "demo/disabled.rs"]
 pub mod demo;
-pub mod route;
 pub mod plugins;
+pub mod route;
 
 pub use plugins::{check_config, config_warnings, resolve_instance};
 
