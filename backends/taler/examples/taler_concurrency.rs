@@ -14,9 +14,9 @@
 //!
 //! By default the executor speaks HTTP/2 to the simulator (h2c with prior knowledge, as
 //! `[http] http2_prior_knowledge = true` configures): the long polls share a connection per
-//! 100 of them (`Policy::streams_per_connection`, the simulator allowing 100 streams per
-//! connection like common servers). With `http1`, each pending long poll holds its own
-//! HTTP/1.1 connection, for comparison.
+//! 100 of them (`Policy::streams_per_connection`; the simulator allows that many streams per
+//! connection, and at least 100 like common servers). With `http1`, each pending long poll
+//! holds its own HTTP/1.1 connection, for comparison.
 //!
 //! The simulator runs in a child process (this program with the argument `serve`), so the
 //! memory figures of the two sides are measured apart.
@@ -204,7 +204,7 @@ async fn run(n: usize, http2: bool, per_connection: usize) -> Result<(), Failure
     if http2 {
         println!("protocol: HTTP/2 (h2c), at most {per_connection} streams per connection");
     } else {
-        println!("protocol: HTTP/1.1, lanes of {per_connection} connections");
+        println!("protocol: HTTP/1.1, one connection per request in flight");
     }
     println!("orders: {n}, verified paid with the right amount: {paid}");
     println!(

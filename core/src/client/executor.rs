@@ -141,7 +141,7 @@ async fn exchange(
     let sends_body = matches!(request.method, Method::Post | Method::Put | Method::Patch);
     let HttpRequest {
         url,
-        body,
+        body: payload,
         headers: ours,
         ..
     } = request;
@@ -149,8 +149,8 @@ async fn exchange(
     // awaited, which may be a long poll.
     drop(ours);
     let mut builder = client.request(method, url).headers(headers);
-    if sends_body || !body.is_empty() {
-        builder = builder.body(body);
+    if sends_body || !payload.is_empty() {
+        builder = builder.body(payload);
     }
     let mut resp = builder.send().await.map_err(|e| classify(&e, host))?;
     let http2 = resp.version() == reqwest::Version::HTTP_2;
