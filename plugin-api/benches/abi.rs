@@ -21,7 +21,6 @@ use polypay_core::{
 use polypay_dummy::{DummyFactory, Outcome, Simulator};
 use polypay_plugin_api::host::load_plugin;
 
-#[allow(dead_code)]
 #[path = "../tests/support/build.rs"]
 mod build;
 
