@@ -12,6 +12,10 @@
 //! status_url = "https://books.example/transfers"
 //! ```
 //!
+//! Loading a plugin runs its code with the application's rights: a configuration file naming
+//! one is as trusted as the program itself. Pin the library with `sha256` so that a replaced
+//! file is refused before it is loaded.
+//!
 //! Each plugin entry uses the plugin's own registry (its backends only), never the application's:
 //! a plugin exporting a kind that is also built in (`dummy`) is used for that entry without
 //! replacing the built-in backend anywhere else. A library is loaded once per process, whatever
@@ -23,6 +27,7 @@ use std::borrow::Cow;
 #[cfg(feature = "plugins")]
 use std::sync::Arc;
 
+#[cfg(feature = "plugins")]
 use serde_json::Value;
 
 use crate::config::{ConfigFile, InstanceConfig};
@@ -94,6 +99,7 @@ fn prefix(instance: &InstanceConfig) -> String {
 }
 
 /// A text value of the entry, or an error on that key.
+#[cfg(feature = "plugins")]
 fn text<'v>(
     instance: &'v InstanceConfig,
     key: &str,

@@ -187,7 +187,10 @@ impl PluginLibrary {
 
     /// The result of a reply, or its error (naming this plugin).
     fn read_reply<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
-        let reply: ReplyOf<T> = serde_json::from_slice(bytes)
+        // Validating the whole reply at once is cheaper than string by string.
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| plugin_error(&self.path, format!("malformed reply: {e}")))?;
+        let reply: ReplyOf<T> = serde_json::from_str(text)
             .map_err(|e| plugin_error(&self.path, format!("malformed reply: {e}")))?;
         match reply {
             ReplyOf::Ok(t) => Ok(t),

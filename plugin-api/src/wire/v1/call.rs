@@ -57,6 +57,8 @@ impl<'a, I: Serialize> CallRef<'a, I> {
 
 /// A request as a plugin reads it: [`Request`](super::Request) with a call's input typed.
 #[derive(Debug, Clone, PartialEq)]
+// Built once per request on the stack and consumed at once: boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 pub enum ParsedRequest {
     /// `describe`.
     Describe,
@@ -93,6 +95,8 @@ pub struct ParsedCall {
 
 /// A call's operation with its input.
 #[derive(Debug, Clone, PartialEq)]
+// Built once per call and consumed at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum CallInput {
     /// `request`.
     Request(PaymentRequest),
