@@ -95,7 +95,7 @@ impl Shop {
         let mut bank = bank::Bank::default();
         for inst in &config.instances {
             // A `kind = "plugin"` entry: its plugin's registry and backend kind.
-            let resolved = crate::resolve_instance(registry, config, inst)?;
+            let resolved = crate::resolve_instance(registry, &config, inst)?;
             let (registry, inst) = (&*resolved.registry, &*resolved.instance);
             let params = with_demo_defaults(&base, &inst.name, &inst.kind, &inst.params);
             let backend =

@@ -146,8 +146,8 @@ pub(crate) fn first_duplicate<'n>(n: usize, name: impl Fn(usize) -> &'n str) -> 
         let mut prints = [0u64; SMALL];
         for i in 0..n {
             let (ni, pi) = (name(i), fingerprint(name(i)));
-            for j in 0..i {
-                if prints[j] == pi && name(j) == ni {
+            for (j, &pj) in prints.iter().enumerate().take(i) {
+                if pj == pi && name(j) == ni {
                     return Some(ni);
                 }
             }
