@@ -235,3 +235,61 @@ fn a_taken_kind_registers_nothing_from_the_plugin() {
     );
     assert_eq!(registry.kinds(), ["dummy"]);
 }
+
+static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The dummy, counting how many instances the plugin builds.
+struct Counting;
+
+impl polypay_core::BackendFactory for Counting {
+    fn kind(&self) -> &str {
+        "dummy"
+    }
+    fn description(&self) -> polypay_core::Description {
+        polypay_core::BackendFactory::description(&DummyFactory)
+    }
+    fn build(
+        &self,
+        config: &serde_json::Map<String, serde_json::Value>,
+    ) -> polypay_core::Result<Arc<dyn polypay_core::Backend>> {
+        BUILDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        polypay_core::BackendFactory::build(&DummyFactory, config)
+    }
+}
+
+static COUNTING: std::sync::LazyLock<crate::sdk::Plugin> =
+    std::sync::LazyLock::new(|| crate::sdk::Plugin::new("counting", "0.0.0", vec![&Counting]));
+
+unsafe extern "C" fn counting_dispatch(
+    req_ptr: *const u8,
+    req_len: usize,
+    ctx: *mut std::ffi::c_void,
+    reply: crate::ReplyCallback,
+) {
+    // SAFETY: forwarded unchanged from the host, whose contract is the same.
+    unsafe { crate::sdk::dispatch(&COUNTING, req_ptr, req_len, ctx, reply) }
+}
+
+#[test]
+fn an_instance_is_opened_once_and_every_call_reuses_it() {
+    use polypay_core::{Amount, Context, PaymentRequest};
+    let mut registry = Registry::new();
+    register(
+        &mut registry,
+        PluginLibrary::from_dispatch("counting", counting_dispatch),
+    )
+    .unwrap();
+    let config = serde_json::json!({
+        "normal_return_url": "https://shop.example/return",
+        "secret": "s"
+    });
+    let backend = registry
+        .build("dummy", config.as_object().unwrap())
+        .unwrap();
+    let cx = Context::fixed("2026-01-01T00:00:00Z".parse().unwrap(), [1; 32]);
+    let req = PaymentRequest::new(Amount::parse("EUR:2.00").unwrap());
+    for _ in 0..5 {
+        backend.request(&req, cx).unwrap().done().unwrap();
+    }
+    assert_eq!(BUILDS.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
