@@ -46,7 +46,7 @@ pub(crate) fn concat(parts: &[&str]) -> String {
 /// for ASCII text (whose control characters are the bytes below 0x20 and 0x7f), characters
 /// only from the first non-ASCII byte on.
 pub(crate) fn has_control(value: &str) -> bool {
-    match value.bytes().position(|b| b < 0x20 || b >= 0x7f) {
+    match value.bytes().position(|b| !(0x20..0x7f).contains(&b)) {
         None => false,
         Some(i) => match value.as_bytes()[i] {
             b if b < 0x80 => true,
