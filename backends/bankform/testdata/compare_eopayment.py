@@ -8,7 +8,8 @@ Run from the repository root. It times eopayment in this process, runs polypay's
 `throughput` example (release build) on the same cases (compare_cases.json), and prints
 operations per second for both and the ratio. (The Paybox return carries a signature made with
 another key than Paybox's: both libraries check it against Paybox's key and reject it, so the
-figure is the cost of a full RSA verification.)
+figure is the cost of full RSA verifications: one for eopayment, two for polypay, which tries
+the raw text, then eopayment's re-encoding of the values.)
 
 Both sides are timed the same way: the fastest of many short batches (about 1 ms here, 200 µs
 in the example). On a shared machine a preempted batch is slower, never faster, so the fastest

@@ -146,12 +146,17 @@ pub(crate) fn first_duplicate<'n>(n: usize, name: impl Fn(usize) -> &'n str) -> 
         let mut prints = [0u64; SMALL];
         for i in 0..n {
             let (ni, pi) = (name(i), fingerprint(name(i)));
-            for (j, &pj) in prints.iter().enumerate().take(i) {
-                if pj == pi && name(j) == ni {
-                    return Some(ni);
-                }
+            let earlier = prints.get(..i).unwrap_or_default();
+            if earlier
+                .iter()
+                .enumerate()
+                .any(|(j, pj)| *pj == pi && name(j) == ni)
+            {
+                return Some(ni);
             }
-            prints[i] = pi;
+            if let Some(slot) = prints.get_mut(i) {
+                *slot = pi;
+            }
         }
         return None;
     }
