@@ -11,7 +11,7 @@ use polypay_crypto::chainside::{
 };
 
 use super::args::InstanceArgs;
-use super::output::print_json;
+use super::output::{outln, print_json};
 use crate::config::ConfigFile;
 use crate::{Error, Payment, Result, Timestamp};
 
@@ -136,17 +136,17 @@ fn print_order(o: &PaymentOrder, json: bool) -> Result<()> {
     if json {
         return print_json(o);
     }
-    println!("uuid: {}", o.uuid);
+    outln!("uuid: {}", o.uuid);
     if let Some(r) = &o.reference {
-        println!("reference: {r}");
+        outln!("reference: {r}");
     }
-    println!("amount: {} ({} sat)", o.amount, o.btc_amount.unwrap_or(0));
+    outln!("amount: {} ({} sat)", o.amount, o.btc_amount.unwrap_or(0));
     let blockchain = o.state.blockchain_status.as_deref().unwrap_or("-");
-    println!("status: {} (blockchain: {blockchain})", o.state.status);
+    outln!("status: {} (blockchain: {blockchain})", o.state.status);
     if let Some(uri) = &o.uri {
-        println!("bitcoin URI: {uri}");
+        outln!("bitcoin URI: {uri}");
     }
-    println!("transactions: {}", o.transactions.len());
+    outln!("transactions: {}", o.transactions.len());
     Ok(())
 }
 
@@ -158,12 +158,13 @@ pub(super) async fn run(command: ChainsideCommand, json: bool) -> Result<ExitCod
             if json {
                 print_json(&page)?;
             } else {
-                println!(
+                outln!(
                     "{} payment orders, {} pages",
-                    page.total_items, page.total_pages
+                    page.total_items,
+                    page.total_pages
                 );
                 for o in &page.paymentorders {
-                    println!("{}", order_line(o));
+                    outln!("{}", order_line(o));
                 }
             }
         }
@@ -192,7 +193,7 @@ pub(super) async fn run(command: ChainsideCommand, json: bool) -> Result<ExitCod
                     &serde_json::json!({ "uuid": a.order.uuid, "triggered": event.as_str() }),
                 )?;
             } else {
-                println!("triggered {event} on {}", a.order.uuid);
+                outln!("triggered {event} on {}", a.order.uuid);
             }
         }
         ChainsideCommand::Callbacks(a) => {
@@ -201,7 +202,7 @@ pub(super) async fn run(command: ChainsideCommand, json: bool) -> Result<ExitCod
                 print_json(&names)?;
             } else {
                 for n in &names {
-                    println!("{n}");
+                    outln!("{n}");
                 }
             }
         }

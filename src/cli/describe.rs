@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::args::DescribeFormat;
-use super::output::print_json;
+use super::output::{out, outln, print_json};
 use super::plugins::{Origin, Origins};
 use crate::config::ConfigFile;
 use crate::{ConfigErrors, Description, Error, Registry, Result, Scope};
@@ -49,7 +49,7 @@ pub(super) fn backends(registry: &Registry, origins: &Origins, json: bool) -> Re
                 .get(&d.kind)
                 .map(|o| format!("  [plugin {}]", o.path))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "{:<width$} {}{test}  ({}){plugin}",
                 d.kind,
                 d.caption,
@@ -69,18 +69,18 @@ pub(super) fn describe(
     let d = registry.describe(kind)?;
     match format {
         DescribeFormat::Text => {
-            print!("{}", text(&d));
+            out!("{}", text(&d));
             if let Some(o) = origin {
-                println!("\nfrom the plugin {}", o.path);
+                outln!("\nfrom the plugin {}", o.path);
             }
         }
         DescribeFormat::Json => print_json(&d)?,
         DescribeFormat::JsonSchema => print_json(&d.json_schema())?,
-        DescribeFormat::Html => println!(
+        DescribeFormat::Html => outln!(
             "{}",
             d.html_form("", &serde_json::Map::new(), &ConfigErrors::default())
         ),
-        DescribeFormat::Toml => print!("{}", d.toml_template(kind)),
+        DescribeFormat::Toml => out!("{}", d.toml_template(kind)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -169,7 +169,7 @@ pub(super) fn check_config(registry: &Registry, file: &Path, json: bool) -> Resu
     }
     if errors.is_empty() {
         let n = config.as_ref().map(|c| c.instances.len()).unwrap_or(0);
-        println!(
+        outln!(
             "{}: valid ({n} backend instance{})",
             file.display(),
             if n == 1 { "" } else { "s" }

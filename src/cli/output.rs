@@ -1,11 +1,53 @@
 //! Printing results: JSON for programs, text for people.
+//!
+//! Everything goes through [`write_stdout`] rather than `println!`, which panics when standard
+//! output is closed: `polypay describe systempayv2 | head` must end quietly, like other Unix
+//! tools, not with a panic message.
+
+use std::io::Write as _;
 
 use crate::{Action, Error, PaymentIntent, PaymentResponse, Result};
+
+/// `print!` that ends the process quietly when the reader has gone away.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` that ends the process quietly when the reader has gone away.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub(crate) use {out, outln};
+
+/// Writes to standard output. A closed pipe (`| head`) ends the process with status 0, as the
+/// reader asked for no more; any other write error ends it with status 1 and a message on
+/// standard error. Exiting here is safe: the CLI holds nothing that needs flushing or closing
+/// when it prints.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(args).and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
 
 pub(super) fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::invalid_input(format!("cannot print JSON: {e}")))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -23,30 +65,30 @@ pub(super) fn print_intent(intent: &PaymentIntent, json: bool) -> Result<()> {
         }
         return print_json(&out);
     }
-    println!("transaction id: {}", intent.transaction_id);
+    outln!("transaction id: {}", intent.transaction_id);
     match &intent.action {
-        Action::Redirect { url } => println!("redirect the payer to:\n{url}"),
+        Action::Redirect { url } => outln!("redirect the payer to:\n{url}"),
         Action::Form {
             url,
             method,
             fields,
         } => {
-            println!("submit this form ({} {url}):", method.as_str());
+            outln!("submit this form ({} {url}):", method.as_str());
             for (name, value) in fields {
-                println!("  {name} = {value}");
+                outln!("  {name} = {value}");
             }
         }
-        Action::Html { html } => println!("show this HTML:\n{html}"),
+        Action::Html { html } => outln!("show this HTML:\n{html}"),
         Action::Uri { uri, url } => {
-            println!("payment URI: {uri}");
+            outln!("payment URI: {uri}");
             if let Some(url) = url {
-                println!("payment page: {url}");
+                outln!("payment page: {url}");
             }
         }
-        other => println!("{other:?}"),
+        other => outln!("{other:?}"),
     }
     if let Some(exp) = intent.expires_at {
-        println!("expires at: {exp}");
+        outln!("expires at: {exp}");
     }
     Ok(())
 }
@@ -60,9 +102,9 @@ pub(super) fn print_response(r: &PaymentResponse, json: bool) -> Result<()> {
     } else {
         "NOT verified"
     };
-    println!("status: {} ({verified})", r.status());
+    outln!("status: {} ({verified})", r.status());
     if let Some(claimed) = r.claimed_status() {
-        println!("claimed status (unverified, do not trust): {claimed}");
+        outln!("claimed status (unverified, do not trust): {claimed}");
     }
     let fields = [
         ("transaction id", r.transaction_id.clone()),
@@ -74,20 +116,22 @@ pub(super) fn print_response(r: &PaymentResponse, json: bool) -> Result<()> {
     ];
     for (label, value) in fields {
         if let Some(v) = value {
-            println!("{label}: {v}");
+            outln!("{label}: {v}");
         }
     }
     if r.test {
-        println!("test payment: yes");
+        outln!("test payment: yes");
     }
     if let Some(rc) = &r.return_content {
-        println!(
+        outln!(
             "answer the bank with HTTP {} ({}): {}",
-            rc.status, rc.content_type, rc.body
+            rc.status,
+            rc.content_type,
+            rc.body
         );
     }
     if !r.bank_data.is_empty() {
-        println!(
+        outln!(
             "bank data: {}",
             serde_json::Value::Object(r.bank_data.clone())
         );

@@ -256,9 +256,12 @@ pub async fn serve(registry: Registry, listen: &str, config: Option<&Path>) -> R
     if let Some(path) = config {
         shop = shop.with_config_path(path);
     }
-    println!("polypay demo shop listening on {base}");
+    // A server must keep serving when nobody reads its standard output (`println!` would panic
+    // on a closed pipe), so a failed write is ignored.
     use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "polypay demo shop listening on {base}").and_then(|()| stdout.flush());
+    drop(stdout);
     axum::serve(listener, router(Arc::new(shop)))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

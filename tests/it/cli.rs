@@ -353,3 +353,27 @@ fn secrets_never_reach_the_output() {
     let out = polypay(&["check-config", bad.to_str().unwrap()]);
     assert!(!stderr(&out).contains("123456789"), "{}", stderr(&out));
 }
+
+/// `polypay describe … | head` closes the pipe early: the command must end quietly with
+/// status 0, never with Rust's "failed printing to stdout" panic.
+#[test]
+fn closed_stdout_ends_quietly() {
+    for args in [
+        &["describe", "systempayv2"][..],
+        &["describe", "systempayv2", "--format", "toml"][..],
+        &["backends"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_polypay"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the command had time to write.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

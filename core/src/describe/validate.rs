@@ -19,7 +19,7 @@ impl Description {
     /// once, each attached to its parameter name (dotted for values inside a table).
     ///
     /// Values written as `{ env = "NAME" }` are not checked here: call
-    /// [`Description::resolve_env`] first (as [`parse_config`] does).
+    /// [`Description::resolve_env`] first (as [`parse_config`](super::parse_config) does).
     ///
     /// ```
     /// use polypay_core::{Capabilities, Description, NoTransactionFields, Operation};
