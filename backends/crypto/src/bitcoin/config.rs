@@ -37,7 +37,7 @@ pub struct BitcoinConfig {
     /// Esplora URL
     ///
     /// The base URL of an Esplora REST API (a self-hosted electrs/Esplora, or a public
-    /// instance such as https://blockstream.info/api). Every address lookup tells the server
+    /// instance such as `https://blockstream.info/api`). Every address lookup tells the server
     /// operator which addresses are the shop's: prefer your own server. Give this or
     /// `bitcoind_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
