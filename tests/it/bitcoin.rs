@@ -2,29 +2,13 @@
 //! Esplora simulator: describe, request with `--set address_index=N`, status with the intent's
 //! data, before and after the payment is mined.
 
-use std::process::Output;
-
 use polypay_crypto::simulator::chain::Chain;
 use polypay_crypto::simulator::esplora::EsploraSimulator;
 
+use crate::support::polypay_json_async as run_json;
 use crate::support::*;
 
 const VPUB: &str = "vpub5Y6cjg78GGuNLsaPhmYsiw4gYX3HoQiRBiSwDaBXKUafCt9bNwWQiitDk5VZ5BVxYnQdwoTyXSs2JHRPAgjAvtbBrf8ZhDYe2jWAqvZVnsc";
-
-/// Runs `polypay ARGS --json` without blocking the simulator's runtime; asserts success.
-async fn run_json(args: &[&str]) -> serde_json::Value {
-    let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    args.push("--json".into());
-    let out: Output = tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        polypay(&refs)
-    })
-    .await
-    .expect("polypay ran");
-    assert!(out.status.success(), "polypay failed: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_and_status_through_the_cli() {

@@ -2,11 +2,10 @@
 //! Chainside simulator: a payment, then `polypay chainside list|get|trigger|callbacks|reset`,
 //! and their errors.
 
-use std::process::Output;
-
 use polypay_crypto::simulator::chainside::ChainsideSimulator;
 
 use crate::support::*;
+use crate::support::{polypay_async as run, polypay_json_async as run_json};
 
 const SECRET: &str = "cli-chainside-secret-91";
 
@@ -26,30 +25,6 @@ fn config(files: &Files, sim: &ChainsideSimulator) -> String {
         .to_str()
         .expect("UTF-8 path")
         .to_owned()
-}
-
-/// Runs `polypay ARGS` without blocking the simulator's runtime.
-async fn run(args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        polypay(&refs)
-    })
-    .await
-    .expect("polypay ran")
-}
-
-async fn run_json(args: &[&str]) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = run(&all).await;
-    assert!(
-        out.status.success(),
-        "polypay {args:?} failed: {}",
-        stderr(&out)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

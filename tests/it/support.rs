@@ -62,3 +62,29 @@ pub fn polypay_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
 }
+
+/// [`polypay`] from async tests: runs on a blocking thread, so a loopback simulator on the
+/// test's runtime keeps answering while the command runs.
+pub async fn polypay_async(args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        polypay(&refs)
+    })
+    .await
+    .expect("polypay ran")
+}
+
+/// [`polypay_json`] from async tests (see [`polypay_async`]).
+pub async fn polypay_json_async(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = polypay_async(&all).await;
+    assert!(
+        out.status.success(),
+        "polypay {args:?} failed: {}",
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+}

@@ -1,12 +1,12 @@
 //! The `taler` backend through the `polypay` command, against polypay-taler's loopback
 //! merchant-backend simulator: request, status (with long polling), refund, cancel, errors.
 
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use polypay_taler::simulator::Simulator;
 
 use crate::support::*;
+use crate::support::{polypay_async as run, polypay_json_async as run_json};
 
 /// A configuration file for the simulator's root instance, plain HTTP allowed (by the
 /// executor's `[http]` policy and by the backend, whose pay URIs become `taler+http://`).
@@ -23,31 +23,6 @@ fn taler_config(files: &Files, sim: &Simulator) -> String {
         .to_str()
         .expect("UTF-8 path")
         .to_owned()
-}
-
-/// Runs `polypay ARGS` without blocking the simulator's runtime.
-async fn run(args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        polypay(&refs)
-    })
-    .await
-    .expect("polypay ran")
-}
-
-/// Runs `polypay ARGS --json`, asserts success, parses stdout.
-async fn run_json(args: &[&str]) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = run(&all).await;
-    assert!(
-        out.status.success(),
-        "polypay {args:?} failed: {}",
-        stderr(&out)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
