@@ -6,6 +6,9 @@
 //!
 //! Protocols that carry a secret in a request on purpose (Paybox Direct sends its key `CLE`)
 //! may put it on the wire; the traces of that request may not show it.
+//!
+//! The `bitcoin` backend's RPC password is in `hygiene_bitcoin`, Taler's webhook secret and
+//! Chainside's Redis password in `hygiene_extra`; both use this module's helpers.
 
 use std::io::Write;
 use std::process::{Command, Output};

@@ -40,6 +40,14 @@ mod hygiene;
     feature = "crypto"
 ))]
 mod hygiene_bitcoin;
+#[cfg(all(
+    feature = "axum",
+    feature = "dummy",
+    feature = "bankform",
+    feature = "taler",
+    feature = "crypto"
+))]
+mod hygiene_extra;
 mod library;
 #[cfg(feature = "plugins")]
 mod plugins;
