@@ -135,6 +135,18 @@ proptest! {
         prop_assert_eq!(money::reported(Some(&text), Some(&numeric)), Some(amount));
     }
 
+    /// Sips, Paybox, Ogone and TIPI shops are configured in euros (their schemas allow only
+    /// 978 / EUR): an amount in another currency is refused, never converted or re-scaled.
+    #[test]
+    fn euro_only_kinds_refuse_other_currencies(units in 100u64..=999_999,
+            code in prop::sample::select(vec!["JPY", "KWD", "USD", "CHF", "XOF"])) {
+        let amount = Amount::from_minor_units(units, Currency::new(code).unwrap()).unwrap();
+        for kind in ["sips2", "paybox", "ogone", "tipi"] {
+            let req = PaymentRequest::new(amount).with_email("buyer@example.com");
+            prop_assert!(backend(kind, &[]).request(&req, cx()).is_err(), "{} took {}", kind, amount);
+        }
+    }
+
     /// Ogone reports `AMOUNT` in major units: any decimal text the bank may write for the
     /// amount (trailing zeros or not) is the same amount.
     #[test]
