@@ -147,6 +147,42 @@ proptest! {
         }
     }
 
+    /// Follow-ups (Paybox Direct, Sips Office) carry the adjustment's amount in minor units:
+    /// in the shop's currency they are exact; in another currency they are refused, never
+    /// sent as if they were euros (JPY 1000 is not EUR 10.00).
+    #[test]
+    fn follow_up_amounts_are_exact_and_in_the_shop_currency(units in 1u64..=999_999_999,
+            code in prop::sample::select(vec!["EUR", "JPY", "KWD", "USD"])) {
+        use polypay_core::{Adjustment, Step};
+        let amount = Amount::from_minor_units(units, Currency::new(code).unwrap()).unwrap();
+        let mut data = serde_json::Map::new();
+        data.insert("numero_transaction".into(), "0001".into());
+        data.insert("numero_appel".into(), "0002".into());
+        let adj = Adjustment::new("T1", amount).with_bank_data(data);
+        for kind in ["paybox", "sips2"] {
+            let b = backend(kind, &[]);
+            for (op, step) in [("validate", b.validate(&adj, cx())), ("refund", b.refund(&adj, cx()))] {
+                match step {
+                    Ok(Step::Http { request, .. }) => {
+                        prop_assert_eq!(code, "EUR", "{} {} sent {}", kind, op, amount);
+                        let body = String::from_utf8(request.body.clone()).unwrap();
+                        let want = if kind == "paybox" {
+                            format!("MONTANT={units}&")
+                        } else {
+                            format!("\"operationAmount\":\"{units:03}\"")
+                        };
+                        prop_assert!(body.contains(&want), "{} {}: {}", kind, op, body);
+                    }
+                    Ok(Step::Done(_)) => prop_assert!(false, "{} {} answered without the bank", kind, op),
+                    Err(e) => prop_assert!(
+                        code != "EUR" || e.kind() == polypay_core::ErrorKind::Unsupported,
+                        "{} {}: {}", kind, op, e
+                    ),
+                }
+            }
+        }
+    }
+
     /// Ogone reports `AMOUNT` in major units: any decimal text the bank may write for the
     /// amount (trailing zeros or not) is the same amount.
     #[test]
@@ -189,6 +225,34 @@ proptest! {
             prop_assert!(digits.bytes().all(|b| b.is_ascii_digit() || b == b'+'), "{text:?}");
             let units: u64 = digits.parse().unwrap();
             prop_assert_eq!(a.to_minor_units().unwrap(), units);
+        }
+    }
+}
+
+/// Regression (found by `follow_up_amounts_are_exact_and_in_the_shop_currency`): Paybox
+/// Direct sent an adjustment of JPY 1000 as `MONTANT=1000&DEVISE=978`, a refund of EUR 10.00;
+/// Sips Office sent a currency the shop is not configured for.
+#[test]
+fn follow_ups_in_a_foreign_currency_are_refused() {
+    use polypay_core::Adjustment;
+    let yen = Amount::parse("JPY:1000").unwrap();
+    let mut data = serde_json::Map::new();
+    data.insert("numero_transaction".into(), "0001".into());
+    data.insert("numero_appel".into(), "0002".into());
+    let adj = Adjustment::new("T1", yen).with_bank_data(data);
+    for kind in ["paybox", "sips2"] {
+        let b = backend(kind, &[]);
+        // The test Sips shop has no refunds (Office operations it offers: validate, cancel).
+        let mut steps = vec![b.validate(&adj, cx())];
+        if kind == "paybox" {
+            steps.push(b.refund(&adj, cx()));
+        }
+        for step in steps {
+            let err = step.err().unwrap();
+            assert!(
+                err.to_string().contains("configured for currency"),
+                "{kind}: {err}"
+            );
         }
     }
 }
