@@ -6,6 +6,9 @@
 //!
 //! Protocols that carry a secret in a request on purpose (Paybox Direct sends its key `CLE`)
 //! may put it on the wire; the traces of that request may not show it.
+//!
+//! The `bitcoin` backend's RPC password is in `hygiene_bitcoin`, Taler's webhook secret and
+//! Chainside's Redis password in `hygiene_extra`; both use this module's helpers.
 
 use std::io::Write;
 use std::process::{Command, Output};
@@ -68,7 +71,7 @@ fn needles() -> Vec<String> {
 }
 
 /// Panics naming the needle and the context when `text` holds a secret.
-fn assert_clean(what: &str, text: &str) {
+pub(super) fn assert_clean(what: &str, text: &str) {
     for needle in needles() {
         assert!(
             !text.contains(&needle),
@@ -79,7 +82,7 @@ fn assert_clean(what: &str, text: &str) {
 
 /// A `MakeWriter` appending every trace line to a shared buffer.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -92,13 +95,13 @@ impl Write for Capture {
 }
 
 impl Capture {
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 
     /// Sets a TRACE subscriber writing here as this thread's default (the tests run on a
     /// current-thread runtime, so every task of the test, simulators included, logs here).
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
+    pub(super) fn install(&self) -> tracing::subscriber::DefaultGuard {
         let writer = self.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
@@ -111,10 +114,10 @@ impl Capture {
 
 /// Everything the test saw, in `Debug` and `Display` form, to be checked at the end.
 #[derive(Default)]
-struct Transcript(String);
+pub(super) struct Transcript(pub(super) String);
 
 impl Transcript {
-    fn add<T: std::fmt::Debug>(&mut self, label: &str, value: &Result<T, Error>) {
+    pub(super) fn add<T: std::fmt::Debug>(&mut self, label: &str, value: &Result<T, Error>) {
         match value {
             Ok(v) => self.0.push_str(&format!("{label}: ok {v:?}\n")),
             Err(e) => self.0.push_str(&format!(
@@ -123,17 +126,17 @@ impl Transcript {
             )),
         }
     }
-    fn add_debug<T: std::fmt::Debug>(&mut self, label: &str, value: &T) {
+    pub(super) fn add_debug<T: std::fmt::Debug>(&mut self, label: &str, value: &T) {
         self.0.push_str(&format!("{label}: {value:?}\n"));
     }
 }
 
 /// A built backend is not `Debug`: its kind stands for it.
-fn built(r: polypay::Result<Arc<dyn Backend>>) -> polypay::Result<String> {
+pub(super) fn built(r: polypay::Result<Arc<dyn Backend>>) -> polypay::Result<String> {
     r.map(|b| b.kind().to_owned())
 }
 
-fn params(v: Value) -> Map<String, Value> {
+pub(super) fn params(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap()
 }
 
@@ -208,7 +211,7 @@ impl HttpExecutor for ToLoopback {
 }
 
 /// A loopback bank that refuses (401) or answers nonsense (200), by path.
-async fn refusing_bank() -> Url {
+pub(super) async fn refusing_bank() -> Url {
     use axum::routing::any;
     let app = axum::Router::new().fallback(any(|uri: axum::http::Uri| async move {
         if uri.path().contains("nonsense") {
@@ -274,7 +277,7 @@ async fn exercise(payment: &Payment, t: &mut Transcript, kind: &str, forged: &[I
     t.add(&format!("{kind} cancel"), &payment.cancel(&adj).await);
 }
 
-fn policy() -> Policy {
+pub(super) fn policy() -> Policy {
     Policy::default()
         .allow_http(true)
         .retries(1)
@@ -550,7 +553,7 @@ async fn chainside_keeps_its_secret() {
 }
 
 /// Runs `polypay` with tracing at TRACE on stderr.
-async fn run_traced(args: &[&str]) -> Output {
+pub(super) async fn run_traced(args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_polypay"))

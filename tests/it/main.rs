@@ -32,6 +32,22 @@ mod faults;
     feature = "crypto"
 ))]
 mod hygiene;
+#[cfg(all(
+    feature = "axum",
+    feature = "dummy",
+    feature = "bankform",
+    feature = "taler",
+    feature = "crypto"
+))]
+mod hygiene_bitcoin;
+#[cfg(all(
+    feature = "axum",
+    feature = "dummy",
+    feature = "bankform",
+    feature = "taler",
+    feature = "crypto"
+))]
+mod hygiene_extra;
 mod library;
 #[cfg(feature = "plugins")]
 mod plugins;

@@ -69,6 +69,8 @@
 //! `ring` (about 14× faster than the `rsa` crate, which still takes keys `ring` refuses).
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+mod amount_props;
 mod common;
 #[cfg(test)]
 mod conformance;

@@ -106,6 +106,8 @@ mod testkit;
 mod wire;
 
 #[cfg(test)]
+mod amount_props;
+#[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
 mod flow_tests;

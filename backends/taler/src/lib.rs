@@ -55,6 +55,8 @@
 #![forbid(unsafe_code)]
 
 mod amount;
+#[cfg(test)]
+mod amount_props;
 mod api;
 mod config;
 mod errors;
@@ -69,6 +71,8 @@ mod transaction;
 mod uri;
 mod version;
 mod webhook;
+#[cfg(test)]
+mod webhook_flip_tests;
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 

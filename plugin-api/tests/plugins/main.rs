@@ -3,5 +3,6 @@
 
 #[path = "../support/build.rs"]
 mod build;
+mod conformance_faults;
 mod faults;
 mod load_example;

@@ -77,6 +77,17 @@ impl Paybox {
         let reference =
             bank_value(&adj.bank_data, "reference").unwrap_or_else(|| adj.transaction_id.clone());
         let units = money::minor_units(&adj.amount)?;
+        // MONTANT counts minor units of DEVISE: an amount in another currency would be sent
+        // re-scaled as euros (JPY 1000 as EUR 10.00), so it is refused like in `request`.
+        if crate::common::text::padded(u64::from(money::numeric_code(&adj.amount)?), 3)
+            != cfg.devise
+        {
+            return Err(Error::invalid_input(format!(
+                "this shop is configured for currency {}, not {}",
+                cfg.devise,
+                adj.amount.currency()
+            )));
+        }
         let type_code = match op {
             DirectOp::Capture => "00002",
             DirectOp::Cancel => cfg.direct_cancel_type.as_str(),

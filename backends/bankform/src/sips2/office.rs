@@ -197,6 +197,15 @@ impl Sips2 {
         }
         let units = money::minor_units(&adj.amount)?;
         let currency = format!("{:03}", money::numeric_code(&adj.amount)?);
+        // Like `request`: the shop's currency only (the bank would refuse another one, after
+        // a round trip; an amount is never re-scaled into the shop's currency).
+        if currency != self.config.currency_code {
+            return Err(Error::invalid_input(format!(
+                "this shop is configured for currency {}, not {}",
+                self.config.currency_code,
+                adj.amount.currency()
+            )));
+        }
         let mut body = Map::new();
         body.insert("currencyCode".into(), currency.into());
         body.insert("operationAmount".into(), money::padded3(units).into());

@@ -1,5 +1,7 @@
 #![doc = include_str!("../../docs/bitcoin.md")]
 
+#[cfg(test)]
+mod amount_props;
 mod bip321;
 mod bitcoind;
 mod config;

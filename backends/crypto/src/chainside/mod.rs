@@ -275,4 +275,8 @@ impl BackendFactory for ChainsideFactory {
 polypay_core::register_backend!(ChainsideFactory);
 
 #[cfg(test)]
+mod amount_props;
+#[cfg(test)]
+mod flip_tests;
+#[cfg(test)]
 mod tests;
