@@ -40,10 +40,20 @@ pub(crate) fn expect_currency(amount: &Amount, expected: Currency) -> Result<()>
 }
 
 /// The amount a bank reports as minor units and a numeric currency code, if both parse.
+///
+/// Only ASCII digits are read (surrounding spaces aside): Rust's integer parser would also take
+/// a leading `+`, which no bank sends, and a reported amount that is not what the bank writes
+/// is not an amount.
 pub(crate) fn reported(units: Option<&str>, numeric: Option<&str>) -> Option<Amount> {
-    let units: u64 = units?.trim().parse().ok()?;
-    let currency = Currency::from_numeric(numeric?.trim().parse().ok()?)?;
+    let units: u64 = digits(units?)?.parse().ok()?;
+    let currency = Currency::from_numeric(digits(numeric?)?.parse().ok()?)?;
     Amount::from_minor_units(units, currency).ok()
+}
+
+/// `text` without surrounding spaces, if what remains is one or more ASCII digits.
+fn digits(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then_some(text)
 }
 
 #[cfg(test)]
@@ -64,5 +74,8 @@ mod tests {
             Some(Amount::parse("EUR:10.42").unwrap())
         );
         assert_eq!(reported(Some("x"), Some("978")), None);
+        assert_eq!(reported(Some("+1042"), Some("978")), None);
+        assert_eq!(reported(Some("1042"), Some("+978")), None);
+        assert_eq!(reported(Some(""), Some("978")), None);
     }
 }
