@@ -3,8 +3,7 @@
 
 use std::borrow::Cow;
 
-use polypay_core::{Error, Incoming, Result};
-use serde_json::{Map, Value};
+use polypay_core::{BankData, Error, Incoming, Result};
 
 /// Longest query string or body a bank return may have. Real returns are a few kilobytes;
 /// anything far larger is refused before it is parsed.
@@ -116,25 +115,29 @@ impl<'a> Received<'a> {
         self.pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
-    /// The pairs as a JSON object (for `bank_data`), in the order received. Consumes the
-    /// parse, so that every name and value is copied once at most.
-    pub(crate) fn into_map(self) -> Map<String, Value> {
-        pairs_to_map(self.pairs)
+    /// The pairs as `bank_data`, in the order received: names and values copied into one
+    /// buffer (two allocations in all).
+    pub(crate) fn into_bank_data(self) -> BankData {
+        pairs_to_bank_data(&self.pairs)
     }
 }
 
-/// `(name, value)` pairs as a JSON object of strings, sized once.
-pub(crate) fn pairs_to_map<N, V>(pairs: impl IntoIterator<Item = (N, V)>) -> Map<String, Value>
+/// `(name, value)` pairs as `bank_data`, sized once: the names and values copied back to
+/// back into one buffer.
+pub(crate) fn pairs_to_bank_data<N, V>(pairs: &[(N, V)]) -> BankData
 where
-    N: Into<String>,
-    V: Into<String>,
+    N: AsRef<str>,
+    V: AsRef<str>,
 {
-    let pairs = pairs.into_iter();
-    let mut map = Map::with_capacity(pairs.size_hint().0);
+    let bytes = pairs
+        .iter()
+        .map(|(n, v)| n.as_ref().len() + v.as_ref().len())
+        .sum();
+    let mut data = BankData::with_capacity(pairs.len(), bytes);
     for (n, v) in pairs {
-        map.insert(n.into(), Value::String(v.into()));
+        data.insert_str(n.as_ref(), v.as_ref());
     }
-    map
+    data
 }
 
 /// The first name (in order of its second occurrence) that appears twice among the `n` names
@@ -295,9 +298,9 @@ mod tests {
         assert!(Received::parse(&bin).is_err());
         assert!(r.require("zz", "test").is_err());
         assert!(matches!(r.pairs[0].1, Cow::Borrowed("1")));
-        let map = r.into_map();
+        let map = r.into_bank_data();
         assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
-        assert_eq!(map["b"], "x y!");
+        assert_eq!(map.get_str("b"), Some("x y!"));
     }
 
     /// The one-pass decoder agrees with `percent_encoding` (after `+` → space) on every
