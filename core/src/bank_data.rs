@@ -208,7 +208,7 @@ impl BankData {
     }
 
     /// Moves everything into the map form (too many fields for the compact one).
-    fn into_map_form(&mut self) -> &mut Map<String, Value> {
+    fn make_map_form(&mut self) -> &mut Map<String, Value> {
         let map = match self.map.take() {
             Some(map) => map,
             None => self.build_map(),
@@ -318,7 +318,7 @@ impl BankData {
             return;
         }
         if self.entries.len() >= COMPACT_MAX && self.find(name).is_none() {
-            self.into_map_form()
+            self.make_map_form()
                 .insert(name.to_owned(), Value::String(value.to_owned()));
             return;
         }
@@ -349,7 +349,7 @@ impl BankData {
             return;
         }
         if self.entries.len() >= COMPACT_MAX && self.find(name).is_none() {
-            self.into_map_form().insert(name.to_owned(), value);
+            self.make_map_form().insert(name.to_owned(), value);
             return;
         }
         self.put(name, Slot::Json(Box::new(value)));
@@ -409,7 +409,7 @@ impl Deref for BankData {
 impl DerefMut for BankData {
     /// The fields as a map, which they stay from then on.
     fn deref_mut(&mut self) -> &mut Map<String, Value> {
-        self.into_map_form()
+        self.make_map_form()
     }
 }
 
