@@ -32,30 +32,34 @@
 //! `cargo bench -p polypay-bankform` (criterion, release build, on a shared 2-core machine;
 //! the ratio to the bare primitive over the same bytes is taken within each run). Per call,
 //! before `bank_data` became a [`polypay_core::BankData`] (medians of three runs on a quiet
-//! machine) and after (two runs on a machine loaded by other builds, load average 8 to 11:
-//! every time is 2 to 3 times the quiet one, primitives included, so only the ratios compare):
+//! machine) and after (three runs on a machine loaded by other builds, load average 4 to 11:
+//! times are 1.5 to 3 times the quiet ones, primitives included, so only ratios compare, and
+//! the loaded ratios of allocation-heavy operations are the worse for it):
 //!
-//! | operation | primitive over the same bytes | before | after, run 1 | after, run 2 |
-//! |---|---|---|---|---|
-//! | systempayv2 request | SHA-1 | 3.3 µs / 0.33 µs = 9.3× | 4.7 / 0.88 = 5.4× | 7.8 / 0.77 = 10× |
-//! | systempayv2 response | SHA-1 | 5.8 µs / 0.41 µs = 12× | 5.5 / 0.84 = 6.5× | 7.9 / 0.93 = 8.5× |
-//! | sips2 request | SHA-256 | 1.4 µs / 0.63 µs = 2.2× | 2.4 / 1.3 = 1.9× | 3.8 / 1.3 = 2.9× |
-//! | sips2 response | SHA-256 | 6.2 µs / 0.90 µs = 6.6× | 7.8 / 2.0 = 4.0× | 10.4 / 1.75 = 6.0× |
-//! | paybox request | HMAC-SHA-512 | 6.3 µs / 3.2 µs = 1.8× | 16.4 / 9.8 = 1.7× | 12.8 / 8.9 = 1.4× |
-//! | paybox response | RSA-SHA1 verify (`ring`) | 16 µs / 9.7 µs = 1.7× | 36.9 / 25.2 = 1.5× | 32.7 / 22.2 = 1.5× |
-//! | ogone request | SHA-1 (latin-1) | 2.5 µs / 0.63 µs = 4.6× | 8.7 / 1.36 = 6.4× | 7.3 / 1.22 = 6.0× |
-//! | ogone response | two SHA-1 (latin-1, UTF-8) | 6.0 µs / 0.62 µs = 9.7× | 15.6 / 1.26 = 12× | 12.0 / 1.35 = 8.9× |
-//! | tipi request / response | (no signature) | 1.2 µs / 0.9 µs | 3.8 / 1.8 | 2.4 / 2.1 |
+//! | operation | primitive over the same bytes | before | after: median ratio (runs) |
+//! |---|---|---|---|
+//! | systempayv2 request | SHA-1 | 3.3 µs / 0.33 µs = 9.3× | 10× (5.4×, 10×, 14×) |
+//! | systempayv2 response | SHA-1 | 5.8 µs / 0.41 µs = 12× | 8.5× (6.5×, 8.5×, 9.7×) |
+//! | sips2 request | SHA-256 | 1.4 µs / 0.63 µs = 2.2× | 2.9× (1.9×, 2.9×, 3.0×) |
+//! | sips2 response | SHA-256 | 6.2 µs / 0.90 µs = 6.6× | 5.3× (4.0×, 6.0×, 5.3×) |
+//! | paybox request | HMAC-SHA-512 | 6.3 µs / 3.2 µs = 1.8× | 1.7× (1.7×, 1.4×, 2.1×) |
+//! | paybox response | RSA-SHA1 verify (`ring`) | 16 µs / 9.7 µs = 1.7× | 1.5× (1.5×, 1.5×, 1.6×) |
+//! | ogone request | SHA-1 (latin-1) | 2.5 µs / 0.63 µs = 4.6× | 6.2× (6.4×, 6.0×, 6.2×) |
+//! | ogone response | two SHA-1 (latin-1, UTF-8) | 6.0 µs / 0.62 µs = 9.7× | 12× (12×, 8.9×, 14×) |
 //!
-//! What the public types cost by themselves, in the same runs: the 18 fields of the SystemPay
-//! return as the `serde_json::Map` `bank_data` was, 6.3 and 5.2 µs (7.4× and 5.7× the SHA-1);
-//! as a `BankData`, 1.7 and 1.3 µs (2.0× and 1.4×). The owned form of the SystemPay request
-//! (21 `(String, String)` pairs and the URL, the type of `Action::Form`) 2.6 µs both times
-//! (3.0× and 3.4×): with the signature on top, it leaves the request no room to be within 5×
-//! of a hash that small, and the request sits at 5 to 10× depending on the load. The Ogone
-//! return (upper-cased names, percent-decoded latin-1 values, two signing strings) stays near
-//! 9 to 12×, and the Sips return at 4 to 6× (its `Data` is split and copied once more into
-//! `bank_data`). The target is met by both Paybox operations and the Sips request.
+//! TIPI (no signature): 1.2 µs per request and 0.9 µs per return before; 1.8 to 3.8 µs and
+//! 1.4 to 2.1 µs in the loaded runs.
+//!
+//! What the public types cost by themselves, in the same three runs: the 18 fields of the
+//! SystemPay return as the `serde_json::Map` `bank_data` was, 3.5 to 6.3 µs (5.2× to 7.4×
+//! the SHA-1); as a `BankData`, 0.95 to 1.7 µs (1.4× to 2.0×), a quarter of the map. The
+//! owned form of the SystemPay request (21 `(String, String)` pairs and the URL, the type of
+//! `Action::Form`) 1.9 to 2.6 µs (3.0× to 3.5×): with the signing on top it leaves no room
+//! for the request to be within 5× of a hash that small. The Ogone return (upper-cased names,
+//! percent-decoded latin-1 values, two signing strings and two hashes) and the Ogone request
+//! (every field checked, latin-1 signing string) stay above 5×; the Sips return is around 5×
+//! (its `Data` is split, then copied once into `bank_data`). The target is met by both Paybox
+//! operations and the Sips request.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
 //! (`python testdata/compare_eopayment.py 2` from the repository root, two runs): polypay does
