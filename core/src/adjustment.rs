@@ -36,9 +36,12 @@ impl Adjustment {
         }
     }
 
-    /// Sets the bank data.
-    pub fn with_bank_data(mut self, data: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.bank_data = data;
+    /// Sets the bank data (a map, or a response's [`crate::BankData`]).
+    pub fn with_bank_data(
+        mut self,
+        data: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.bank_data = data.into();
         self
     }
 }
@@ -71,9 +74,12 @@ impl StatusQuery {
         }
     }
 
-    /// Sets the bank data.
-    pub fn with_bank_data(mut self, data: serde_json::Map<String, serde_json::Value>) -> Self {
-        self.bank_data = data;
+    /// Sets the bank data (a map, or a response's [`crate::BankData`]).
+    pub fn with_bank_data(
+        mut self,
+        data: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.bank_data = data.into();
         self
     }
 

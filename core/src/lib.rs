@@ -17,6 +17,7 @@
 
 mod adjustment;
 mod backend;
+mod bank_data;
 mod capabilities;
 #[cfg(feature = "client")]
 mod client;
@@ -40,6 +41,7 @@ pub mod testkit;
 
 pub use adjustment::{Adjustment, StatusQuery};
 pub use backend::{Backend, Context, Exchange, Step};
+pub use bank_data::BankData;
 pub use capabilities::{AmountLimit, Capabilities};
 #[cfg(feature = "client")]
 pub use client::{BoxFuture, HttpExecutor, Payment, Policy, ReqwestExecutor};

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Amount, Currency, Error, PaymentStatus, Result, Timestamp};
+use crate::{Amount, BankData, Currency, Error, PaymentStatus, Result, Timestamp};
 
 /// The body the bank expects back from a server-to-server notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,8 +60,9 @@ pub struct PaymentResponse {
     pub refunded_amount: Option<Amount>,
     /// The bank's raw result code and text.
     pub bank_status: Option<String>,
-    /// Every field the bank sent (keep it: later operations need it).
-    pub bank_data: serde_json::Map<String, serde_json::Value>,
+    /// Every field the bank sent (keep it: later operations need it). It reads like a
+    /// `serde_json::Map` and serializes as a JSON object; see [`BankData`].
+    pub bank_data: BankData,
     /// What to answer the bank's server, if it expects something.
     pub return_content: Option<ReturnContent>,
     /// Whether this is a test-mode payment.
@@ -101,7 +102,7 @@ impl PaymentResponse {
             amount: None,
             refunded_amount: None,
             bank_status: None,
-            bank_data: serde_json::Map::new(),
+            bank_data: BankData::new(),
             return_content: None,
             test: false,
             transaction_date: None,
@@ -211,7 +212,7 @@ struct Wire<'a> {
     refunded_amount: Option<String>,
     bank_status: Option<Cow<'a, str>>,
     #[serde(default)]
-    bank_data: Cow<'a, serde_json::Map<String, serde_json::Value>>,
+    bank_data: Cow<'a, BankData>,
     return_content: Option<Cow<'a, ReturnContent>>,
     #[serde(default)]
     test: bool,

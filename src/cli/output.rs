@@ -133,7 +133,7 @@ pub(super) fn print_response(r: &PaymentResponse, json: bool) -> Result<()> {
     if !r.bank_data.is_empty() {
         outln!(
             "bank data: {}",
-            serde_json::Value::Object(r.bank_data.clone())
+            serde_json::Value::from(r.bank_data.clone())
         );
     }
     Ok(())

@@ -244,7 +244,7 @@ impl OrderStore {
         order.status = response.status();
         order.verified = true;
         if !response.bank_data.is_empty() {
-            order.bank_data = response.bank_data.clone();
+            order.bank_data = response.bank_data.clone().into_map();
         }
         let mut note = response.bank_status.clone().unwrap_or_default();
         if let Some(r) = response.refunded_amount {

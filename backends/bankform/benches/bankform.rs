@@ -255,7 +255,8 @@ fn primitives(c: &mut Criterion, [systempay, sips, paybox, ogone]: [&dyn Backend
 }
 
 /// What the public types cost by themselves: the owned form of a SystemPay request, and the
-/// owned `bank_data` of a SystemPay return, built from fields at hand.
+/// owned `bank_data` of a SystemPay return, built from fields at hand (as the
+/// `serde_json::Map` it was, and as the `BankData` it is).
 fn floors(c: &mut Criterion, systempay: &dyn Backend) {
     let fields = form(systempay);
     let url = url::Url::parse("https://paiement.systempay.fr/vads-payment/").expect("url");
@@ -282,6 +283,9 @@ fn floors(c: &mut Criterion, systempay: &dyn Backend) {
             }
             black_box(map)
         })
+    });
+    c.bench_function("floor/BankData of the systempay response", |b| {
+        b.iter(|| black_box(polypay_core::BankData::from_text_pairs(black_box(&ret))))
     });
 }
 

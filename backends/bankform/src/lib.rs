@@ -29,24 +29,37 @@
 //!
 //! ## Performance
 //!
-//! `cargo bench -p polypay-bankform` (criterion, release build, on a shared 2-core machine:
-//! medians of three runs, and the ratio to the bare primitive taken within each run). Per
-//! call:
+//! `cargo bench -p polypay-bankform` (criterion, release build, on a shared 2-core machine;
+//! the ratio to the bare primitive over the same bytes is taken within each run). Per call,
+//! before `bank_data` became a [`polypay_core::BankData`] (medians of three runs on a quiet
+//! machine) and after (three runs on a machine loaded by other builds, load average 4 to 11:
+//! times are 1.5 to 3 times the quiet ones, primitives included, so only ratios compare, and
+//! the loaded ratios of allocation-heavy operations are the worse for it):
 //!
-//! | backend | request | bare primitive over the same bytes | response | bare primitive over the same bytes |
-//! |---|---|---|---|---|
-//! | systempayv2 | 3.3 µs | SHA-1: 0.33 µs (9.3×) | 5.8 µs | SHA-1: 0.41 µs (12×) |
-//! | sips2 | 1.4 µs | SHA-256: 0.63 µs (2.2×) | 6.2 µs | SHA-256: 0.90 µs (6.6×) |
-//! | paybox | 6.3 µs | HMAC-SHA-512: 3.2 µs (1.8×) | 16 µs | RSA-SHA1 verify: 9.7 µs (1.7×) |
-//! | ogone | 2.5 µs | SHA-1: 0.63 µs (4.6×) | 6.0 µs | two SHA-1 (latin-1, UTF-8): 0.62 µs (9.7×) |
-//! | tipi | 1.2 µs | (no signature) | 0.9 µs | (no signature) |
+//! | operation | primitive over the same bytes | before | after: median ratio (runs) |
+//! |---|---|---|---|
+//! | systempayv2 request | SHA-1 | 3.3 µs / 0.33 µs = 9.3× | 10× (5.4×, 10×, 14×) |
+//! | systempayv2 response | SHA-1 | 5.8 µs / 0.41 µs = 12× | 8.5× (6.5×, 8.5×, 9.7×) |
+//! | sips2 request | SHA-256 | 1.4 µs / 0.63 µs = 2.2× | 2.9× (1.9×, 2.9×, 3.0×) |
+//! | sips2 response | SHA-256 | 6.2 µs / 0.90 µs = 6.6× | 5.3× (4.0×, 6.0×, 5.3×) |
+//! | paybox request | HMAC-SHA-512 | 6.3 µs / 3.2 µs = 1.8× | 1.7× (1.7×, 1.4×, 2.1×) |
+//! | paybox response | RSA-SHA1 verify (`ring`) | 16 µs / 9.7 µs = 1.7× | 1.5× (1.5×, 1.5×, 1.6×) |
+//! | ogone request | SHA-1 (latin-1) | 2.5 µs / 0.63 µs = 4.6× | 6.2× (6.4×, 6.0×, 6.2×) |
+//! | ogone response | two SHA-1 (latin-1, UTF-8) | 6.0 µs / 0.62 µs = 9.7× | 12× (12×, 8.9×, 14×) |
 //!
-//! What the public types cost by themselves, measured in the same runs: the owned form of the
-//! SystemPay request (21 `(String, String)` pairs and the URL) 1.1 µs, the owned `bank_data`
-//! map of the SystemPay return (18 fields) 2.8 µs. Those floors are 3.4× and 6.8× the SHA-1,
-//! so the "within 5× of the primitive" is met where the primitive is large (Paybox,
-//! Sips and Ogone requests) and cannot be met where it is small next to the owned output
-//! (SystemPay, and every response: building `bank_data` alone exceeds 5× the hash).
+//! TIPI (no signature): 1.2 µs per request and 0.9 µs per return before; 1.8 to 3.8 µs and
+//! 1.4 to 2.1 µs in the loaded runs.
+//!
+//! What the public types cost by themselves, in the same three runs: the 18 fields of the
+//! SystemPay return as the `serde_json::Map` `bank_data` was, 3.5 to 6.3 µs (5.2× to 7.4×
+//! the SHA-1); as a `BankData`, 0.95 to 1.7 µs (1.4× to 2.0×), a quarter of the map. The
+//! owned form of the SystemPay request (21 `(String, String)` pairs and the URL, the type of
+//! `Action::Form`) 1.9 to 2.6 µs (3.0× to 3.5×): with the signing on top it leaves no room
+//! for the request to be within 5× of a hash that small. The Ogone return (upper-cased names,
+//! percent-decoded latin-1 values, two signing strings and two hashes) and the Ogone request
+//! (every field checked, latin-1 signing string) stay above 5×; the Sips return is around 5×
+//! (its `Data` is split, then copied once into `bank_data`). The target is met by both Paybox
+//! operations and the Sips request.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
 //! (`python testdata/compare_eopayment.py 2` from the repository root, two runs): polypay does
@@ -58,14 +71,17 @@
 //! Paybox (HMAC-SHA-512 3.2 µs against 0.28 µs; one RSA verification 9.7 µs against 5 to
 //! 7 µs, and a rejected return is checked twice, over the raw text then over eopayment's
 //! re-encoding) and Ogone (SHA-1 0.63 µs against 0.29 µs), and less than the owned output
-//! alone for SystemPay (1.1 µs against 0.5 µs for a request, 2.8 µs against 0.45 µs for a
-//! return) and TIPI (a return's `bank_data` against 0.07 µs).
+//! alone for SystemPay requests (1.1 µs against 0.5 µs). (These eopayment comparisons predate
+//! `BankData` and were not rerun: returns have become cheaper since.)
 //!
 //! How: returns are parsed once into text borrowed from the request (only percent-encoded
-//! parts are decoded, SIMD byte search, duplicate names found by fingerprints), `bank_data` is
-//! built by moving that text into a map sized once; HMAC keys are prepared when the backend is
-//! built; hex, numbers and dates are written directly (no format parsers); field specs and
-//! Ogone's signed-parameter lists are compile-time hash tables; Paybox's RSA verification uses
+//! parts are decoded, SIMD byte search, duplicate names found by constant-time fingerprints
+//! of their first and last bytes), `bank_data` is a [`polypay_core::BankData`] holding every
+//! name and value in one buffer (two allocations, where the map took two per field and a
+//! hash); HMAC keys are prepared when the backend is built; hex, numbers and dates are written
+//! directly (no format parsers); field specs and Ogone's signed-parameter lists are
+//! compile-time hash tables, and SystemPay's constant fields skip the checks they pass by
+//! construction; latin-1 text is converted by ASCII runs; Paybox's RSA verification uses
 //! `ring` (about 14× faster than the `rsa` crate, which still takes keys `ring` refuses).
 #![forbid(unsafe_code)]
 

@@ -247,7 +247,7 @@ impl DummyBackend {
         response.amount = state.amount;
         response.refunded_amount = state.refunded;
         response.bank_status = fields.bank_status();
-        response.bank_data = query.bank_data.clone();
+        response.bank_data = query.bank_data.clone().into();
         response.test = true;
         response.transaction_date = fields.date_field(DATE)?;
         Ok(response)
@@ -272,7 +272,9 @@ mod tests {
         for (n, v) in pairs {
             f.push(n, *v);
         }
-        f.sealed(Some(&Secret::new("ops-key"))).to_bank_data()
+        f.sealed(Some(&Secret::new("ops-key")))
+            .to_bank_data()
+            .into_map()
     }
 
     fn at(s: &str) -> Timestamp {

@@ -119,11 +119,13 @@ impl Fields {
     }
 
     /// The fields as a JSON map of strings (a response's `bank_data`).
-    pub(crate) fn to_bank_data(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.0
-            .iter()
-            .map(|(n, v)| (n.clone(), serde_json::Value::String(v.clone())))
-            .collect()
+    pub(crate) fn to_bank_data(&self) -> polypay_core::BankData {
+        let bytes = self.0.iter().map(|(n, v)| n.len() + v.len()).sum();
+        let mut data = polypay_core::BankData::with_capacity(self.0.len(), bytes);
+        for (n, v) in &self.0 {
+            data.insert_str(n, v);
+        }
+        data
     }
 
     /// The fields form-urlencoded, in order.

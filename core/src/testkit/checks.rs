@@ -455,7 +455,7 @@ impl Suite<'_> {
             let (id, data) = match source {
                 Some(f) if advertised => (
                     f.intent.transaction_id.clone(),
-                    f.response.bank_data.clone(),
+                    f.response.bank_data.clone().into_map(),
                 ),
                 _ => ("conformance-unknown".to_owned(), serde_json::Map::new()),
             };

@@ -113,7 +113,7 @@ impl Backend for Poller {
             .get("amount")
             .and_then(|v| v.as_str())
             .and_then(|a| Amount::parse(a).ok());
-        r.bank_data = q.bank_data.clone();
+        r.bank_data = q.bank_data.clone().into();
         Ok(Step::Done(r))
     }
 }

@@ -9,7 +9,7 @@ use polypay_core::{
 use super::Ogone;
 use super::config::{Encoding, Environment};
 use super::signature;
-use crate::common::received::{Decoding, Received, first_duplicate, pairs_to_map};
+use crate::common::received::{Decoding, Received, first_duplicate, pairs_to_bank_data};
 use crate::common::text;
 
 /// The status and English text of a `STATUS` (eopayment's table, plus the documented meanings
@@ -100,7 +100,7 @@ impl Ogone {
             ")",
         ]));
         resp.test = self.config.environment == Environment::Test;
-        resp.bank_data = pairs_to_map(pairs);
+        resp.bank_data = pairs_to_bank_data(&pairs);
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
     }

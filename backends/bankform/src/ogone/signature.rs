@@ -52,24 +52,22 @@ pub(crate) fn signing_string<'a>(
 /// The ISO-8859-1 bytes of `s`, if every character has one.
 pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
     // In UTF-8, U+0080..U+00FF are the two-byte sequences led by 0xC2 or 0xC3; any other
-    // lead byte is a character latin-1 does not have.
-    let utf8 = s.as_bytes();
-    let mut bytes = Vec::with_capacity(utf8.len());
-    let mut i = 0;
-    while let Some(&b) = utf8.get(i) {
-        match b {
-            0..0x80 => {
-                bytes.push(b);
-                i += 1;
-            }
-            0xc2 | 0xc3 => {
-                bytes.push(((b & 0x03) << 6) | (utf8.get(i + 1)? & 0x3f));
-                i += 2;
+    // lead byte is a character latin-1 does not have. ASCII runs are copied whole.
+    let mut rest = s.as_bytes();
+    let mut bytes = Vec::with_capacity(rest.len());
+    loop {
+        let run = rest.iter().position(|b| *b >= 0x80).unwrap_or(rest.len());
+        let (ascii, tail) = rest.split_at(run);
+        bytes.extend_from_slice(ascii);
+        rest = match tail {
+            [] => return Some(bytes),
+            [lead @ (0xc2 | 0xc3), next, tail @ ..] => {
+                bytes.push(((lead & 0x03) << 6) | (next & 0x3f));
+                tail
             }
             _ => return None,
-        }
+        };
     }
-    Some(bytes)
 }
 
 /// A digest of at most 64 bytes, on the stack.

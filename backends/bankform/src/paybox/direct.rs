@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::Paybox;
 use crate::common::ids::EntropyStream;
 use crate::common::money;
-use crate::common::received::{Decoding, decode_bytes, pairs_to_map};
+use crate::common::received::{Decoding, decode_bytes, pairs_to_bank_data};
 
 /// Which Paybox Direct question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +193,7 @@ impl Paybox {
             DirectOp::Refund => resp.refunded_amount = Some(adj.amount),
             _ => resp.amount = Some(adj.amount),
         }
-        resp.bank_data = pairs_to_map(pairs);
+        resp.bank_data = pairs_to_bank_data(&pairs);
         Ok(Step::Done(resp))
     }
 }

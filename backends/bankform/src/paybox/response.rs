@@ -109,7 +109,7 @@ impl Paybox {
         resp.bank_status = Some(text::concat(&[code, ": ", &text]));
         resp.test = self.config.platform != super::Platform::Prod;
         resp.transaction_date = self.date(&r);
-        resp.bank_data = r.into_map();
+        resp.bank_data = r.into_bank_data();
         // The IPN needs an HTTP 200; an empty body is fine.
         resp.return_content = Some(ReturnContent::text(""));
         Ok(resp)

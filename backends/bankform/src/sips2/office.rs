@@ -180,7 +180,7 @@ impl Sips2 {
             })
         };
         resp.amount = money::reported(text("amount").as_deref(), text("currencyCode").as_deref());
-        resp.bank_data = body;
+        resp.bank_data = body.into();
         Ok(Step::Done(resp))
     }
 

@@ -8,7 +8,7 @@ use super::Sips2;
 use super::config::{SIMULATION_MERCHANT_ID, SealAlgorithm};
 use super::seal;
 use crate::common::money;
-use crate::common::received::{Received, pairs_to_map};
+use crate::common::received::{Received, pairs_to_bank_data};
 use crate::common::text;
 use crate::common::time;
 
@@ -136,7 +136,7 @@ impl Sips2 {
         resp.test = get(&fields, "merchantId") == Some(SIMULATION_MERCHANT_ID)
             || self.config.platform == super::Platform::Test;
         resp.transaction_date = get(&fields, "transactionDateTime").and_then(|d| self.date(d));
-        resp.bank_data = pairs_to_map(fields);
+        resp.bank_data = pairs_to_bank_data(&fields);
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
     }

@@ -42,6 +42,30 @@ pub(crate) fn transaction_id(cx: &Context<'_>) -> String {
     id
 }
 
+/// The first 17 fields, in the order `build_request` pushes them, where their values are
+/// constants that pass the field checks (test `fixed_values_are_valid`): the check loop
+/// skips a field that still holds its constant (neither a preset nor a per-payment field
+/// replaced it), and checks every other value.
+const FIXED: [Option<(&str, &str)>; 17] = [
+    Some(("vads_action_mode", "INTERACTIVE")),
+    None,
+    None,
+    Some(("vads_contrib", "eopayment")),
+    None,
+    None,
+    Some(("vads_cust_country", "FR")),
+    Some(("vads_language", "fr")),
+    Some(("vads_page_action", "PAYMENT")),
+    None,
+    None,
+    Some(("vads_return_mode", "GET")),
+    None,
+    None,
+    None,
+    None,
+    Some(("vads_version", "V2")),
+];
+
 impl SystemPay {
     /// The signed form for `req`.
     pub(crate) fn build_request(
@@ -66,9 +90,9 @@ impl SystemPay {
             (None, None) => String::new(),
         };
 
-        // 17 fixed fields, two URLs, the optional ones: 21 with an order id, an e-mail and a
-        // transaction id; room for the presets and per-payment fields.
-        let mut f = Fields::with_capacity(21 + cfg.preset.len() + req.extra.len());
+        // 17 fixed fields, two URLs, the optional ones (order id, e-mail, caller's id) and the
+        // signature: 23; room for the presets and per-payment fields (never reallocated).
+        let mut f = Fields::with_capacity(24 + cfg.preset.len() + req.extra.len());
         f.push("vads_action_mode", "INTERACTIVE");
         f.push("vads_amount", text::decimal(units));
         f.push("vads_capture_delay", capture);
@@ -163,8 +187,11 @@ impl SystemPay {
                 _ => problems.push(format!("{name} must be text")),
             }
         }
-        for (name, value) in f.iter() {
-            if let Some(p) = fields::problem(name, value) {
+        // Values polypay writes itself from constants (and that nothing above replaced) are
+        // valid by construction; every other value is checked.
+        for (i, (name, value)) in f.iter().enumerate() {
+            let constant = FIXED.get(i).is_some_and(|c| *c == Some((name, value)));
+            if !constant && let Some(p) = fields::problem(name, value) {
                 problems.push(p);
             }
         }
@@ -208,6 +235,13 @@ impl SystemPay {
 mod tests {
     use super::*;
     use polypay_core::Timestamp;
+
+    #[test]
+    fn fixed_values_are_valid() {
+        for (name, value) in FIXED.into_iter().flatten() {
+            assert_eq!(fields::problem(name, value), None, "{name}");
+        }
+    }
 
     #[test]
     fn ids_follow_the_rules() {

@@ -114,7 +114,7 @@ impl SystemPay {
         resp.transaction_date = r
             .get("vads_effective_creation_date")
             .and_then(|d| time::parse_compact(d, &TimeZone::UTC));
-        resp.bank_data = r.into_map();
+        resp.bank_data = r.into_bank_data();
         // The notification (IPN) only needs an HTTP 200; the body shows in the back office.
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)

@@ -47,7 +47,7 @@ impl Tipi {
             }
             _ => None,
         };
-        resp.bank_data = r.into_map();
+        resp.bank_data = r.into_bank_data();
         Ok(resp)
     }
 

@@ -208,7 +208,7 @@ fn respond(
     if !vanished.is_empty() {
         put("vanished_txids", json!(vanished));
     }
-    r.bank_data = data;
+    r.bank_data = data.into();
     r
 }
 

@@ -65,7 +65,7 @@ impl Op<PaymentResponse> for CancelOp<'_> {
             r.transaction_id = Some(id.clone());
             r.order_id = Some(id.clone());
             r.bank_status = Some("deleted".into());
-            r.bank_data = self.adj.bank_data.clone();
+            r.bank_data = self.adj.bank_data.clone().into();
             r.bank_data.insert(key::ORDER_ID.into(), id.as_str().into());
             return Ok(Next::Done(r));
         }

@@ -126,7 +126,7 @@ impl Op<PaymentResponse> for RefundOp<'_> {
             data.insert("refund_amount".into(), state["total"].clone());
             data.insert("refunded".into(), true.into());
             data.insert("refund_pending".into(), true.into());
-            r.bank_data = data;
+            r.bank_data = data.into();
             return Ok(Next::Done(r));
         }
         if response.status != 200 {

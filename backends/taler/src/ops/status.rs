@@ -324,7 +324,7 @@ fn read_view(
         data.insert(key::PAY_URI.into(), uri.to_string().into());
     }
     carried.write(&mut data);
-    r.bank_data = data;
+    r.bank_data = data.into();
     Ok(r)
 }
 

@@ -135,7 +135,7 @@ fn from_event(
         data.insert(key::DISPUTED.into(), true.into());
     }
     data.insert(key::CALLBACK_EVENT.into(), envelope.event.clone().into());
-    r.bank_data = data;
+    r.bank_data = data.into();
     r.return_content = Some(ok());
     Ok(r)
 }

@@ -72,7 +72,7 @@ impl Op<PaymentResponse> for CancelOp<'_> {
         r.test = cs.settings.mode == Mode::Sandbox;
         let mut data = body;
         data.insert(key::UUID.into(), uuid.into());
-        r.bank_data = data;
+        r.bank_data = data.into();
         Ok(Next::Done(r))
     }
 }

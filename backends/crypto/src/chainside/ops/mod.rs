@@ -199,7 +199,7 @@ pub(crate) fn read_order(
     if let Some(want) = &expected.amount {
         data.insert(key::REQUESTED_AMOUNT.into(), want.to_taler_string().into());
     }
-    r.bank_data = data;
+    r.bank_data = data.into();
     Ok(r)
 }
 

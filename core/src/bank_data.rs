@@ -1,0 +1,703 @@
+//! [`BankData`]: every field the bank sent, compact to build and to carry.
+//!
+//! A bank return has a dozen to a few dozen text fields. Held as a
+//! `serde_json::Map<String, Value>` each of them costs two allocations and a hash, which
+//! made building the map several times dearer than verifying the return's signature.
+//! `BankData` keeps text fields in one backing `String` (names and values as offset ranges
+//! into it, with a short fingerprint of each name for lookups), so that building it costs
+//! two allocations whatever the number of fields. Non-text JSON values (numbers, objects,
+//! arrays, from the Taler and crypto backends) are held as they are.
+//!
+//! Readers that want a `serde_json::Map` still get one: `BankData` dereferences to a map
+//! built on first use (and kept), and mutable access turns it into that map for good.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// Past this many fields, `BankData` holds an ordinary map: the compact form finds a name by
+/// scanning its fingerprints, which is only cheap for the sizes of real bank returns.
+const COMPACT_MAX: usize = 64;
+
+/// The fields of a bank's answer (`PaymentResponse::bank_data`): an ordered JSON object whose
+/// text values live in one buffer.
+///
+/// It reads like the `serde_json::Map<String, Value>` it replaces — it dereferences to one,
+/// built on first use — and has cheap accessors of its own that never build that map:
+/// [`BankData::get_str`], [`BankData::len`], [`BankData::contains_key`]. It serializes as a
+/// plain JSON object, fields in insertion order, and compares like a map (the order of the
+/// fields does not matter, as for `serde_json::Map`).
+///
+/// Inserting a name that is already present replaces its value where it stands, as
+/// `serde_json::Map::insert` does: a name appears at most once.
+///
+/// ```
+/// use polypay_core::BankData;
+/// use serde_json::json;
+///
+/// let mut data = BankData::new();
+/// data.insert_str("vads_result", "00");
+/// data.insert_str("vads_amount", "1042");
+/// data.insert_json("confirmations", json!(3));
+/// assert_eq!(data.get_str("vads_amount"), Some("1042"));
+/// assert_eq!(data.len(), 3);
+///
+/// // Map-style reading still works (through a map built once, on first use).
+/// assert_eq!(data["vads_result"], "00");
+/// assert_eq!(data.get("confirmations"), Some(&json!(3)));
+///
+/// // Plain JSON object on the wire, in insertion order.
+/// let text = serde_json::to_string(&data)?;
+/// assert_eq!(text, r#"{"vads_result":"00","vads_amount":"1042","confirmations":3}"#);
+/// let back: BankData = serde_json::from_str(&text)?;
+/// assert_eq!(back, data);
+///
+/// // Mutable map access turns it into an ordinary map.
+/// data.remove("confirmations");
+/// assert_eq!(data.len(), 2);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct BankData {
+    /// Names and text values of `entries`, back to back.
+    text: String,
+    /// The fields in order (stale once `map` is set).
+    entries: Vec<Entry>,
+    /// The fields as a map: built on first map-style access; once set, it is the truth.
+    map: OnceLock<Map<String, Value>>,
+}
+
+/// One field of the compact form.
+#[derive(Clone)]
+struct Entry {
+    /// [`fingerprint`] of the name.
+    print: u64,
+    /// The name: `text[name.0..name.1]`.
+    name: (usize, usize),
+    /// The value.
+    value: Slot,
+}
+
+/// Where a value is.
+#[derive(Clone)]
+enum Slot {
+    /// `text[start..end]`.
+    Text(usize, usize),
+    /// Anything but a string (boxed: rare, and it keeps entries small).
+    Json(Box<Value>),
+}
+
+/// A value of either form, for comparisons and `Debug`.
+#[derive(Clone, Copy)]
+enum ValueRef<'a> {
+    Text(&'a str),
+    Json(&'a Value),
+}
+
+impl PartialEq for ValueRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (*self, *other) {
+            (ValueRef::Text(a), ValueRef::Text(b)) => a == b,
+            (ValueRef::Json(a), ValueRef::Json(b)) => a == b,
+            (ValueRef::Text(a), ValueRef::Json(b)) | (ValueRef::Json(b), ValueRef::Text(a)) => {
+                b.as_str() == Some(a)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ValueRef<'_> {
+    /// As `serde_json::Value` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueRef::Text(s) => write!(f, "String({s:?})"),
+            ValueRef::Json(v) => v.fmt(f),
+        }
+    }
+}
+
+/// A cheap fingerprint of a name: its length and its first and last eight bytes. Equal names
+/// have equal fingerprints; names that differ only in their middle are told apart by the
+/// full comparison that follows a match.
+fn fingerprint(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let word = |bytes: &[u8]| {
+        let mut w = [0u8; 8];
+        for (slot, byte) in w.iter_mut().zip(bytes) {
+            *slot = *byte;
+        }
+        u64::from_le_bytes(w)
+    };
+    let head = word(b);
+    let tail = word(b.get(b.len().saturating_sub(8)..).unwrap_or_default());
+    (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (b.len() as u64)
+}
+
+impl BankData {
+    /// No fields.
+    pub fn new() -> BankData {
+        BankData::default()
+    }
+
+    /// No fields, with room for `fields` text fields totalling `bytes` bytes of names and
+    /// values (so that building a known set allocates twice).
+    ///
+    /// ```
+    /// let mut data = polypay_core::BankData::with_capacity(2, 16);
+    /// data.insert_str("a", "1");
+    /// data.insert_str("b", "2");
+    /// assert_eq!(data.get_str("b"), Some("2"));
+    /// ```
+    pub fn with_capacity(fields: usize, bytes: usize) -> BankData {
+        BankData {
+            text: String::with_capacity(bytes),
+            entries: Vec::with_capacity(fields.min(COMPACT_MAX)),
+            map: OnceLock::new(),
+        }
+    }
+
+    /// The map, when it is the truth.
+    fn map_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        self.map.get_mut()
+    }
+
+    /// The index of the entry called `name` (compact form).
+    fn find(&self, name: &str) -> Option<usize> {
+        let print = fingerprint(name);
+        self.entries
+            .iter()
+            .position(|e| e.print == print && self.slice(e.name) == name)
+    }
+
+    fn slice(&self, (start, end): (usize, usize)) -> &str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    fn value_of<'a>(&'a self, slot: &'a Slot) -> ValueRef<'a> {
+        match slot {
+            Slot::Text(start, end) => ValueRef::Text(self.slice((*start, *end))),
+            Slot::Json(v) => ValueRef::Json(v),
+        }
+    }
+
+    /// The value of `name`, either form.
+    fn lookup(&self, name: &str) -> Option<ValueRef<'_>> {
+        match self.map.get() {
+            Some(map) => map.get(name).map(ValueRef::Json),
+            None => self
+                .find(name)
+                .and_then(|i| self.entries.get(i))
+                .map(|e| self.value_of(&e.value)),
+        }
+    }
+
+    /// Calls `f` on every field in order until it returns `false`; whether it never did.
+    fn all(&self, mut f: impl FnMut(&str, ValueRef<'_>) -> bool) -> bool {
+        match self.map.get() {
+            Some(map) => map.iter().all(|(k, v)| f(k, ValueRef::Json(v))),
+            None => self
+                .entries
+                .iter()
+                .all(|e| f(self.slice(e.name), self.value_of(&e.value))),
+        }
+    }
+
+    /// Moves everything into the map form (too many fields for the compact one).
+    fn make_map_form(&mut self) -> &mut Map<String, Value> {
+        let map = match self.map.take() {
+            Some(map) => map,
+            None => self.build_map(),
+        };
+        self.text = String::new();
+        self.entries = Vec::new();
+        self.map = OnceLock::from(map);
+        match self.map.get_mut() {
+            Some(map) => map,
+            // Set on the line above.
+            None => unreachable!("the map was just set"),
+        }
+    }
+
+    /// The compact fields as a map.
+    fn build_map(&self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(self.entries.len());
+        for e in &self.entries {
+            let value = match &e.value {
+                Slot::Text(start, end) => Value::String(self.slice((*start, *end)).to_owned()),
+                Slot::Json(v) => (**v).clone(),
+            };
+            map.insert(self.slice(e.name).to_owned(), value);
+        }
+        map
+    }
+
+    /// Appends `name` to the backing text, and makes room for a value.
+    fn put(&mut self, name: &str, value: Slot) {
+        let print = fingerprint(name);
+        if let Some(e) = self
+            .entries
+            .iter_mut()
+            .find(|e| e.print == print && self.text.get(e.name.0..e.name.1) == Some(name))
+        {
+            // Replaced where it stands (the old text stays in the buffer, unused).
+            e.value = value;
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(name);
+        self.entries.push(Entry {
+            print,
+            name: (start, self.text.len()),
+            value,
+        });
+    }
+
+    /// Text fields from `(name, value)` pairs, in order, with one allocation for all the text
+    /// (a name given twice keeps its first place and its last value, as with
+    /// [`BankData::insert_str`]). The quickest way to build a bank return's data.
+    ///
+    /// ```
+    /// let data = polypay_core::BankData::from_text_pairs(&[("a", "1"), ("b", "2"), ("a", "3")]);
+    /// assert_eq!(serde_json::to_string(&data)?, r#"{"a":"3","b":"2"}"#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn from_text_pairs<N: AsRef<str>, V: AsRef<str>>(pairs: &[(N, V)]) -> BankData {
+        let bytes = pairs
+            .iter()
+            .map(|(n, v)| n.as_ref().len() + v.as_ref().len())
+            .sum();
+        let mut data = BankData::with_capacity(pairs.len(), bytes);
+        // Fingerprints side by side: the duplicate check is a tight loop over them.
+        let mut prints = [0u64; COMPACT_MAX];
+        let distinct = pairs.len() <= COMPACT_MAX
+            && pairs.iter().enumerate().all(|(i, (name, _))| {
+                let print = fingerprint(name.as_ref());
+                let earlier = prints.get(..i).unwrap_or_default();
+                let clash = earlier.iter().enumerate().any(|(j, p)| {
+                    *p == print
+                        && pairs
+                            .get(j)
+                            .is_some_and(|(n, _)| n.as_ref() == name.as_ref())
+                });
+                if let Some(slot) = prints.get_mut(i) {
+                    *slot = print;
+                }
+                !clash
+            });
+        if !distinct {
+            for (n, v) in pairs {
+                data.insert_str(n.as_ref(), v.as_ref());
+            }
+            return data;
+        }
+        for ((n, v), print) in pairs.iter().zip(prints) {
+            let text = &mut data.text;
+            let start = text.len();
+            text.push_str(n.as_ref());
+            let middle = text.len();
+            text.push_str(v.as_ref());
+            data.entries.push(Entry {
+                print,
+                name: (start, middle),
+                value: Slot::Text(middle, text.len()),
+            });
+        }
+        data
+    }
+
+    /// Sets the text field `name` to `value`, replacing it where it stands if present.
+    pub fn insert_str(&mut self, name: &str, value: &str) {
+        if let Some(map) = self.map_mut() {
+            map.insert(name.to_owned(), Value::String(value.to_owned()));
+            self.entries.clear();
+            return;
+        }
+        if self.entries.len() >= COMPACT_MAX && self.find(name).is_none() {
+            self.make_map_form()
+                .insert(name.to_owned(), Value::String(value.to_owned()));
+            return;
+        }
+        // The value first, then the name (`put` appends it): both land in the buffer.
+        let start = self.text.len();
+        self.text.push_str(value);
+        let slot = Slot::Text(start, self.text.len());
+        self.put(name, slot);
+    }
+
+    /// Sets `name` to any JSON value (strings are kept as text), replacing it where it stands
+    /// if present.
+    ///
+    /// ```
+    /// let mut data = polypay_core::BankData::new();
+    /// data.insert_json("sat", serde_json::json!(15000));
+    /// data.insert_json("state", "paid".into());
+    /// assert_eq!(data.get_str("state"), Some("paid"));
+    /// assert_eq!(data["sat"], 15000);
+    /// ```
+    pub fn insert_json(&mut self, name: &str, value: Value) {
+        if let Value::String(s) = &value {
+            return self.insert_str(name, s);
+        }
+        if let Some(map) = self.map_mut() {
+            map.insert(name.to_owned(), value);
+            self.entries.clear();
+            return;
+        }
+        if self.entries.len() >= COMPACT_MAX && self.find(name).is_none() {
+            self.make_map_form().insert(name.to_owned(), value);
+            return;
+        }
+        self.put(name, Slot::Json(Box::new(value)));
+    }
+
+    /// The text value of `name` (`None` when absent or not text), without building a map.
+    ///
+    /// ```
+    /// let mut data = polypay_core::BankData::new();
+    /// data.insert_str("Seal", "6ca3");
+    /// assert_eq!(data.get_str("Seal"), Some("6ca3"));
+    /// assert_eq!(data.get_str("seal"), None);
+    /// ```
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        match self.lookup(name)? {
+            ValueRef::Text(s) => Some(s),
+            ValueRef::Json(v) => v.as_str(),
+        }
+    }
+
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        match self.map.get() {
+            Some(map) => map.len(),
+            None => self.entries.len(),
+        }
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether there is a field called `name`.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
+    }
+
+    /// The fields as an ordinary map.
+    pub fn into_map(mut self) -> Map<String, Value> {
+        match self.map.take() {
+            Some(map) => map,
+            None => self.build_map(),
+        }
+    }
+}
+
+impl Deref for BankData {
+    type Target = Map<String, Value>;
+
+    /// The fields as a map, built on first use and kept.
+    fn deref(&self) -> &Map<String, Value> {
+        self.map.get_or_init(|| self.build_map())
+    }
+}
+
+impl DerefMut for BankData {
+    /// The fields as a map, which they stay from then on.
+    fn deref_mut(&mut self) -> &mut Map<String, Value> {
+        self.make_map_form()
+    }
+}
+
+impl From<Map<String, Value>> for BankData {
+    fn from(map: Map<String, Value>) -> BankData {
+        if map.len() > COMPACT_MAX {
+            return BankData {
+                text: String::new(),
+                entries: Vec::new(),
+                map: OnceLock::from(map),
+            };
+        }
+        let bytes = map
+            .iter()
+            .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+            .sum();
+        let mut data = BankData::with_capacity(map.len(), bytes);
+        for (k, v) in map {
+            data.insert_json(&k, v);
+        }
+        data
+    }
+}
+
+impl From<BankData> for Map<String, Value> {
+    fn from(data: BankData) -> Map<String, Value> {
+        data.into_map()
+    }
+}
+
+impl From<BankData> for Value {
+    fn from(data: BankData) -> Value {
+        Value::Object(data.into_map())
+    }
+}
+
+impl FromIterator<(String, Value)> for BankData {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> BankData {
+        let mut data = BankData::new();
+        for (k, v) in iter {
+            data.insert_json(&k, v);
+        }
+        data
+    }
+}
+
+impl PartialEq for BankData {
+    /// Same names with equal values, in any order (as `serde_json::Map` compares).
+    fn eq(&self, other: &BankData) -> bool {
+        self.len() == other.len() && self.all(|k, v| other.lookup(k) == Some(v))
+    }
+}
+
+impl PartialEq<Map<String, Value>> for BankData {
+    fn eq(&self, other: &Map<String, Value>) -> bool {
+        self.len() == other.len()
+            && other
+                .iter()
+                .all(|(k, v)| self.lookup(k) == Some(ValueRef::Json(v)))
+    }
+}
+
+impl PartialEq<BankData> for Map<String, Value> {
+    fn eq(&self, other: &BankData) -> bool {
+        other == self
+    }
+}
+
+impl fmt::Debug for BankData {
+    /// As the equivalent `serde_json::Map` prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        self.all(|k, v| {
+            m.entry(&k, &v);
+            true
+        });
+        m.finish()
+    }
+}
+
+impl Serialize for BankData {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.len()))?;
+        let mut error = None;
+        self.all(|k, v| {
+            let done = match v {
+                ValueRef::Text(t) => m.serialize_entry(k, t),
+                ValueRef::Json(j) => m.serialize_entry(k, j),
+            };
+            match done {
+                Ok(()) => true,
+                Err(e) => {
+                    error = Some(e);
+                    false
+                }
+            }
+        });
+        match error {
+            Some(e) => Err(e),
+            None => m.end(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BankData {
+    /// From a JSON object: a name given twice keeps its first place and its last value, as
+    /// `serde_json::Map` does.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<BankData, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = BankData;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<BankData, A::Error> {
+                let mut data = BankData::with_capacity(access.size_hint().unwrap_or(8), 256);
+                while let Some(name) = access.next_key::<Name<'de>>()? {
+                    let value: Value = access.next_value()?;
+                    data.insert_json(name.as_str(), value);
+                }
+                Ok(data)
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
+/// A name read from the input: borrowed when the input allows it.
+enum Name<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Name<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Borrowed(s) => s,
+            Name::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Name<'de>, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name::Borrowed(s))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Name<'de>, E> {
+                Ok(Name::Owned(s.to_owned()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Name<'de>, E> {
+                Ok(Name::Owned(s))
+            }
+        }
+        d.deserialize_str(Text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> BankData {
+        let mut d = BankData::new();
+        d.insert_str("vads_trans_id", "226787");
+        d.insert_str("vads_trans_date", "20161013101355");
+        d.insert_json("n", json!(3));
+        d.insert_json("obj", json!({"a": [1, 2]}));
+        d
+    }
+
+    #[test]
+    fn reads_like_the_map() {
+        let d = sample();
+        let m: Map<String, Value> = serde_json::from_value(json!({
+            "vads_trans_id": "226787", "vads_trans_date": "20161013101355",
+            "n": 3, "obj": {"a": [1, 2]}}))
+        .unwrap();
+        assert_eq!(d, m);
+        assert_eq!(m, d);
+        assert_eq!(*d, m);
+        assert_eq!(d.get_str("vads_trans_date"), Some("20161013101355"));
+        assert_eq!(d.get_str("n"), None);
+        assert!(d.contains_key("obj") && !d.contains_key("vads_trans"));
+        assert_eq!(d["obj"]["a"][1], 2);
+        assert_eq!(format!("{d:?}"), format!("{m:?}"));
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            serde_json::to_string(&m).unwrap()
+        );
+        assert_eq!(Map::from(d.clone()), m);
+        assert_eq!(BankData::from(m.clone()), d);
+    }
+
+    #[test]
+    fn replaces_in_place_and_mutates_as_a_map() {
+        let mut d = sample();
+        d.insert_str("vads_trans_id", "000001");
+        d.insert_json("n", "text".into());
+        assert_eq!(
+            d.keys().collect::<Vec<_>>(),
+            ["vads_trans_id", "vads_trans_date", "n", "obj"]
+        );
+        assert_eq!(d.get_str("n"), Some("text"));
+        // After map-style reading, inserts still land (in the map, which is now the truth).
+        d.insert_str("late", "1");
+        assert_eq!(d.get_str("late"), Some("1"));
+        assert_eq!(d.len(), 5);
+        d.remove("late");
+        d.insert("x".into(), json!(true));
+        assert_eq!(d.len(), 5);
+        assert_eq!(
+            serde_json::to_value(&d).unwrap(),
+            json!({"vads_trans_id": "000001", "vads_trans_date": "20161013101355",
+                   "n": "text", "obj": {"a": [1, 2]}, "x": true})
+        );
+    }
+
+    #[test]
+    fn order_does_not_matter_for_equality() {
+        let mut a = BankData::new();
+        a.insert_str("x", "1");
+        a.insert_str("y", "2");
+        let mut b = BankData::new();
+        b.insert_str("y", "2");
+        b.insert_str("x", "1");
+        assert_eq!(a, b);
+        b.insert_str("x", "3");
+        assert_ne!(a, b);
+        assert_ne!(a, BankData::new());
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_order_and_last_duplicate() {
+        let d: BankData = serde_json::from_str(r#"{"b":"1","a\u0041":2,"b":"3"}"#).unwrap();
+        assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"b":"3","aA":2}"#);
+        assert!(serde_json::from_str::<BankData>("[1]").is_err());
+        let empty: BankData = serde_json::from_str("{}").unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn from_text_pairs_like_inserts() {
+        let cases: [&[(&str, &str)]; 4] = [
+            &[],
+            &[("a", "1"), ("b", "")],
+            &[("a", "1"), ("b", "2"), ("a", "3")],
+            &[("x", "1"); 100],
+        ];
+        for pairs in cases {
+            let bulk = BankData::from_text_pairs(pairs);
+            let mut one = BankData::new();
+            for (n, v) in pairs {
+                one.insert_str(n, v);
+            }
+            assert_eq!(bulk, one);
+            assert_eq!(
+                serde_json::to_string(&bulk).unwrap(),
+                serde_json::to_string(&one).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn many_fields_become_a_map() {
+        let mut d = BankData::new();
+        for i in 0..200 {
+            d.insert_str(&format!("f{i}"), &i.to_string());
+        }
+        d.insert_str("f7", "seven");
+        assert_eq!(d.len(), 200);
+        assert_eq!(d.get_str("f150"), Some("150"));
+        assert_eq!(d.get_str("f7"), Some("seven"));
+        let text = serde_json::to_string(&d).unwrap();
+        let back: BankData = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, d);
+        // Names that share their first and last eight bytes are still told apart.
+        let mut e = BankData::new();
+        e.insert_str("abcdefgh_1_stuvwxyz", "1");
+        e.insert_str("abcdefgh_2_stuvwxyz", "2");
+        assert_eq!(e.get_str("abcdefgh_1_stuvwxyz"), Some("1"));
+        assert_eq!(e.len(), 2);
+    }
+}
