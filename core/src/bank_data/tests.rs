@@ -1,0 +1,126 @@
+//! Unit tests of [`BankData`](super::BankData).
+
+use super::*;
+use serde_json::json;
+
+fn sample() -> BankData {
+    let mut d = BankData::new();
+    d.insert_str("vads_trans_id", "226787");
+    d.insert_str("vads_trans_date", "20161013101355");
+    d.insert_json("n", json!(3));
+    d.insert_json("obj", json!({"a": [1, 2]}));
+    d
+}
+
+#[test]
+fn reads_like_the_map() {
+    let d = sample();
+    let m: Map<String, Value> = serde_json::from_value(json!({
+        "vads_trans_id": "226787", "vads_trans_date": "20161013101355",
+        "n": 3, "obj": {"a": [1, 2]}}))
+    .unwrap();
+    assert_eq!(d, m);
+    assert_eq!(m, d);
+    assert_eq!(*d, m);
+    assert_eq!(d.get_str("vads_trans_date"), Some("20161013101355"));
+    assert_eq!(d.get_str("n"), None);
+    assert!(d.contains_key("obj") && !d.contains_key("vads_trans"));
+    assert_eq!(d["obj"]["a"][1], 2);
+    assert_eq!(format!("{d:?}"), format!("{m:?}"));
+    assert_eq!(
+        serde_json::to_string(&d).unwrap(),
+        serde_json::to_string(&m).unwrap()
+    );
+    assert_eq!(Map::from(d.clone()), m);
+    assert_eq!(BankData::from(m.clone()), d);
+}
+
+#[test]
+fn replaces_in_place_and_mutates_as_a_map() {
+    let mut d = sample();
+    d.insert_str("vads_trans_id", "000001");
+    d.insert_json("n", "text".into());
+    assert_eq!(
+        d.keys().collect::<Vec<_>>(),
+        ["vads_trans_id", "vads_trans_date", "n", "obj"]
+    );
+    assert_eq!(d.get_str("n"), Some("text"));
+    // After map-style reading, inserts still land (in the map, which is now the truth).
+    d.insert_str("late", "1");
+    assert_eq!(d.get_str("late"), Some("1"));
+    assert_eq!(d.len(), 5);
+    d.remove("late");
+    d.insert("x".into(), json!(true));
+    assert_eq!(d.len(), 5);
+    assert_eq!(
+        serde_json::to_value(&d).unwrap(),
+        json!({"vads_trans_id": "000001", "vads_trans_date": "20161013101355",
+               "n": "text", "obj": {"a": [1, 2]}, "x": true})
+    );
+}
+
+#[test]
+fn order_does_not_matter_for_equality() {
+    let mut a = BankData::new();
+    a.insert_str("x", "1");
+    a.insert_str("y", "2");
+    let mut b = BankData::new();
+    b.insert_str("y", "2");
+    b.insert_str("x", "1");
+    assert_eq!(a, b);
+    b.insert_str("x", "3");
+    assert_ne!(a, b);
+    assert_ne!(a, BankData::new());
+}
+
+#[test]
+fn serde_round_trip_keeps_order_and_last_duplicate() {
+    let d: BankData = serde_json::from_str(r#"{"b":"1","a\u0041":2,"b":"3"}"#).unwrap();
+    assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"b":"3","aA":2}"#);
+    assert!(serde_json::from_str::<BankData>("[1]").is_err());
+    let empty: BankData = serde_json::from_str("{}").unwrap();
+    assert!(empty.is_empty());
+}
+
+#[test]
+fn from_text_pairs_like_inserts() {
+    let cases: [&[(&str, &str)]; 4] = [
+        &[],
+        &[("a", "1"), ("b", "")],
+        &[("a", "1"), ("b", "2"), ("a", "3")],
+        &[("x", "1"); 100],
+    ];
+    for pairs in cases {
+        let bulk = BankData::from_text_pairs(pairs);
+        let mut one = BankData::new();
+        for (n, v) in pairs {
+            one.insert_str(n, v);
+        }
+        assert_eq!(bulk, one);
+        assert_eq!(
+            serde_json::to_string(&bulk).unwrap(),
+            serde_json::to_string(&one).unwrap()
+        );
+    }
+}
+
+#[test]
+fn many_fields_become_a_map() {
+    let mut d = BankData::new();
+    for i in 0..200 {
+        d.insert_str(&format!("f{i}"), &i.to_string());
+    }
+    d.insert_str("f7", "seven");
+    assert_eq!(d.len(), 200);
+    assert_eq!(d.get_str("f150"), Some("150"));
+    assert_eq!(d.get_str("f7"), Some("seven"));
+    let text = serde_json::to_string(&d).unwrap();
+    let back: BankData = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, d);
+    // Names that share their first and last eight bytes are still told apart.
+    let mut e = BankData::new();
+    e.insert_str("abcdefgh_1_stuvwxyz", "1");
+    e.insert_str("abcdefgh_2_stuvwxyz", "2");
+    assert_eq!(e.get_str("abcdefgh_1_stuvwxyz"), Some("1"));
+    assert_eq!(e.len(), 2);
+}
