@@ -103,7 +103,7 @@ use std::ffi::c_void;
 /// Major version of the ABI: a host refuses any other.
 pub const ABI_MAJOR: u32 = 1;
 /// Minor version of the ABI: additions only.
-pub const ABI_MINOR: u32 = 0;
+pub const ABI_MINOR: u32 = 1;
 /// `ABI_MAJOR << 16 | ABI_MINOR`, what `polypay_plugin_abi_version` returns.
 pub const ABI_VERSION: u32 = (ABI_MAJOR << 16) | ABI_MINOR;
 
@@ -131,3 +131,6 @@ pub use polypay_core as __core;
 
 #[cfg(all(test, feature = "sdk", feature = "host"))]
 mod abi_tests;
+
+#[cfg(all(test, feature = "sdk", feature = "host"))]
+mod compat_tests;

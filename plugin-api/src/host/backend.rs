@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use polypay_core::{
-    Adjustment, Backend, BackendFactory, Capabilities, Context, Description, Incoming,
+    Adjustment, Backend, BackendFactory, Capabilities, Context, Description, FieldError, Incoming,
     PaymentIntent, PaymentRequest, PaymentResponse, Result, StatusQuery, Step,
 };
 use serde::Serialize;
@@ -13,7 +13,10 @@ use serde_json::{Map, Value};
 
 use super::{PluginLibrary, plugin_error};
 use crate::wire::v1::call::{CallRef, StepOf};
-use crate::wire::v1::{BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange};
+use crate::wire::v1::incoming::IncomingRef;
+use crate::wire::v1::{
+    BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange, WireFieldError,
+};
 
 /// A factory for one backend kind of a plugin.
 #[derive(Debug, Clone)]
@@ -60,6 +63,28 @@ impl BackendFactory for PluginFactory {
             self.info.transaction_schema.clone(),
             self.capabilities.clone(),
         )
+    }
+
+    /// Asks the plugin (`warnings`, ABI 1.1); a 1.0 plugin has no way to report any. A plugin
+    /// failing to answer is itself worth a warning: its configuration was not checked.
+    fn warnings(&self, config: &Map<String, Value>) -> Vec<FieldError> {
+        if self.lib.abi_minor() < 1 {
+            return Vec::new();
+        }
+        let asked: Result<Vec<WireFieldError>> = self.lib.request(&Request::Warnings {
+            kind: self.info.kind.clone(),
+            config: config.clone(),
+        });
+        match asked {
+            Ok(found) => found
+                .into_iter()
+                .map(|w| FieldError::new(w.field, w.message))
+                .collect(),
+            Err(e) => vec![FieldError::new(
+                "",
+                format!("could not ask the plugin for configuration warnings: {e}"),
+            )],
+        }
     }
 
     fn build(&self, config: &Map<String, Value>) -> Result<Arc<dyn Backend>> {
@@ -128,32 +153,9 @@ impl PluginBackend {
     }
 }
 
-impl Backend for PluginBackend {
-    fn kind(&self) -> &str {
-        &self.kind
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.capabilities.clone()
-    }
-    fn request(&self, req: &PaymentRequest, cx: Context<'_>) -> Result<Step<PaymentIntent>> {
-        self.call(CallOperation::Request, req, cx)
-    }
-    fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Response, incoming, cx)
-    }
-    fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Cancel, op, cx)
-    }
-    fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Validate, op, cx)
-    }
-    fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Refund, op, cx)
-    }
-    fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Status, query, cx)
-    }
-    fn guess(&self, incoming: &Incoming) -> Option<String> {
+impl PluginBackend {
+    /// `guess`, with the incoming request in the form the plugin reads.
+    fn guess_with<I: Serialize>(&self, incoming: &I) -> Option<String> {
         let call = CallRef::new(
             self.instance,
             CallOperation::Guess,
@@ -169,5 +171,43 @@ impl Backend for PluginBackend {
             )
             .ok()
             .flatten()
+    }
+}
+
+impl Backend for PluginBackend {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities.clone()
+    }
+    fn request(&self, req: &PaymentRequest, cx: Context<'_>) -> Result<Step<PaymentIntent>> {
+        self.call(CallOperation::Request, req, cx)
+    }
+    fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        if self.lib.abi_minor() >= 1 {
+            self.call(CallOperation::Response, &IncomingRef(incoming), cx)
+        } else {
+            self.call(CallOperation::Response, incoming, cx)
+        }
+    }
+    fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Cancel, op, cx)
+    }
+    fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Validate, op, cx)
+    }
+    fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Refund, op, cx)
+    }
+    fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Status, query, cx)
+    }
+    fn guess(&self, incoming: &Incoming) -> Option<String> {
+        if self.lib.abi_minor() >= 1 {
+            self.guess_with(&IncomingRef(incoming))
+        } else {
+            self.guess_with(incoming)
+        }
     }
 }

@@ -16,6 +16,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use super::incoming::WireIncoming;
 use super::{CallOperation, WireError, WireExchange, WireHttpRequest};
 
 /// [`Request::Call`](super::Request::Call) serialized from borrowed parts.
@@ -76,6 +77,13 @@ pub enum ParsedRequest {
         /// The handle `open` returned.
         instance: u64,
     },
+    /// `warnings` (since 1.1).
+    Warnings {
+        /// Backend kind.
+        kind: String,
+        /// Configuration.
+        config: Map<String, Value>,
+    },
 }
 
 /// A `call` as a plugin reads it.
@@ -122,12 +130,12 @@ impl<'de> DeserializeSeed<'de> for InputSeed {
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<CallInput, D::Error> {
         Ok(match self.0 {
             CallOperation::Request => CallInput::Request(PaymentRequest::deserialize(d)?),
-            CallOperation::Response => CallInput::Response(Incoming::deserialize(d)?),
+            CallOperation::Response => CallInput::Response(WireIncoming::deserialize(d)?.0),
             CallOperation::Cancel => CallInput::Cancel(Adjustment::deserialize(d)?),
             CallOperation::Validate => CallInput::Validate(Adjustment::deserialize(d)?),
             CallOperation::Refund => CallInput::Refund(Adjustment::deserialize(d)?),
             CallOperation::Status => CallInput::Status(StatusQuery::deserialize(d)?),
-            CallOperation::Guess => CallInput::Guess(Incoming::deserialize(d)?),
+            CallOperation::Guess => CallInput::Guess(WireIncoming::deserialize(d)?.0),
         })
     }
 }
@@ -151,7 +159,7 @@ enum Field {
 
 struct RequestVisitor;
 
-const MESSAGES: &[&str] = &["describe", "open", "call", "close"];
+const MESSAGES: &[&str] = &["describe", "open", "call", "close", "warnings"];
 
 impl<'de> Visitor<'de> for RequestVisitor {
     type Value = ParsedRequest;
@@ -195,6 +203,10 @@ impl<'de> Visitor<'de> for RequestVisitor {
         Ok(match message.as_str() {
             "describe" => ParsedRequest::Describe,
             "open" => ParsedRequest::Open {
+                kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
+                config: config.ok_or_else(|| de::Error::missing_field("config"))?,
+            },
+            "warnings" => ParsedRequest::Warnings {
                 kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
                 config: config.ok_or_else(|| de::Error::missing_field("config"))?,
             },
@@ -372,6 +384,16 @@ mod tests {
                     config: Map::new(),
                 },
             ),
+            (
+                Request::Warnings {
+                    kind: "k".into(),
+                    config: Map::new(),
+                },
+                ParsedRequest::Warnings {
+                    kind: "k".into(),
+                    config: Map::new(),
+                },
+            ),
         ] {
             let text = serde_json::to_string(&owned).unwrap();
             assert_eq!(
@@ -384,6 +406,7 @@ mod tests {
             r#"{"message":"call","instance":1,"operation":"request"}"#,
             r#"{"message":"call","instance":1,"operation":"request","input":{"amount":1}}"#,
             r#"{"message":"open","kind":"k"}"#,
+            r#"{"message":"warnings","config":{}}"#,
             r#"[]"#,
         ] {
             assert!(serde_json::from_str::<ParsedRequest>(bad).is_err(), "{bad}");

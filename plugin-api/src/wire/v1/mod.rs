@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod call;
+pub mod incoming;
 
 /// A request from the host to the plugin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +52,16 @@ pub enum Request {
     Close {
         /// The handle `open` returned.
         instance: u64,
+    },
+    /// Since 1.1: the configuration warnings of `kind` for this configuration (what
+    /// `BackendFactory::warnings` returns: problems that do not stop it from working, for
+    /// `check-config` to show); the reply is a list of [`WireFieldError`]. A host sends it only
+    /// to plugins of minor version 1 or later.
+    Warnings {
+        /// Backend kind.
+        kind: String,
+        /// Configuration, as a static backend's factory receives it.
+        config: Map<String, Value>,
     },
 }
 
