@@ -241,16 +241,13 @@ impl Plugin {
         if let CallInput::Guess(incoming) = &call.input {
             return write_ok(out, &backend.guess(incoming));
         }
+        // Both come with every call but `guess`; a request without them is a host's mistake.
         let now: Timestamp = call
             .now
-            .as_deref()
-            .unwrap_or_default()
-            .parse()
-            .map_err(|e| Error::invalid_input(format!("plugin wire: bad now: {e}")))?;
-        let mut seed = [0u8; 32];
-        hex::decode_to_slice(call.entropy.as_deref().unwrap_or_default(), &mut seed).map_err(
-            |e| Error::invalid_input(format!("plugin wire: bad entropy (32 bytes, hex): {e}")),
-        )?;
+            .ok_or_else(|| Error::invalid_input("plugin wire: a call needs now"))?;
+        let seed = call
+            .entropy
+            .ok_or_else(|| Error::invalid_input("plugin wire: a call needs entropy"))?;
         let prior: Option<Exchange> = call.prior.map(Exchange::try_from).transpose()?;
         let base = Context::fixed(now, seed);
         let cx = match &prior {

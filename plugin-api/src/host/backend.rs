@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::{PluginLibrary, plugin_error};
 use crate::wire::v1::call::{CallRef, StepOf};
 use crate::wire::v1::incoming::IncomingRef;
+use crate::wire::v1::intent::IntentOf;
 use crate::wire::v1::{
     BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange, WireFieldError,
 };
@@ -129,6 +130,21 @@ impl PluginBackend {
         input: &I,
         cx: Context<'_>,
     ) -> Result<Step<T>> {
+        self.call_with(operation, input, cx, |reply| {
+            let step: StepOf<T> = self.lib.read_reply(reply)?;
+            step.into_step()
+                .map_err(|e| plugin_error(&self.lib.path, e.to_string()))
+        })
+    }
+
+    /// One call whose reply `read` parses (borrowing from the reply bytes).
+    fn call_with<I: Serialize, R>(
+        &self,
+        operation: CallOperation,
+        input: &I,
+        cx: Context<'_>,
+        read: impl FnOnce(&[u8]) -> Result<R>,
+    ) -> Result<R> {
         let now = cx.now.to_string();
         let mut hex = [0u8; 64];
         let entropy = hex::encode_to_slice(cx.entropy, &mut hex)
@@ -144,12 +160,8 @@ impl PluginBackend {
             Some(entropy),
             prior.as_ref(),
         );
-        let step: StepOf<T> = self.lib.exchange(
-            |buf| serde_json::to_writer(buf, &call),
-            |reply| self.lib.read_reply(reply),
-        )?;
-        step.into_step()
-            .map_err(|e| plugin_error(&self.lib.path, e.to_string()))
+        self.lib
+            .exchange(|buf| serde_json::to_writer(buf, &call), read)
     }
 }
 
@@ -182,7 +194,22 @@ impl Backend for PluginBackend {
         self.capabilities.clone()
     }
     fn request(&self, req: &PaymentRequest, cx: Context<'_>) -> Result<Step<PaymentIntent>> {
-        self.call(CallOperation::Request, req, cx)
+        // The intent is read by the wire's own reader: no buffered action, its URL's base
+        // parsed once (see `wire::v1::intent`).
+        self.call_with(CallOperation::Request, req, cx, |reply| {
+            let step: StepOf<IntentOf<'_>> = self.lib.read_reply(reply)?;
+            let malformed = |e: String| plugin_error(&self.lib.path, e);
+            Ok(
+                match step.into_step().map_err(|e| malformed(e.to_string()))? {
+                    Step::Done(intent) => Step::Done(
+                        intent
+                            .into_intent()
+                            .map_err(|e| malformed(format!("malformed reply: {e}")))?,
+                    ),
+                    Step::Http { request, state } => Step::Http { request, state },
+                },
+            )
+        })
     }
     fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
         if self.lib.abi_minor() >= 1 {

@@ -202,7 +202,7 @@ impl PluginLibrary {
     }
 
     /// The result of a reply, or its error (naming this plugin).
-    fn read_reply<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
+    fn read_reply<'a, T: serde::Deserialize<'a>>(&self, bytes: &'a [u8]) -> Result<T> {
         // Validating the whole reply at once is cheaper than string by string.
         let text = std::str::from_utf8(bytes)
             .map_err(|e| plugin_error(&self.path, format!("malformed reply: {e}")))?;

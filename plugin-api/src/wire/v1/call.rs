@@ -9,9 +9,10 @@
 //! tests compare them): an implementation choice of each side, not a new wire. Turning the
 //! input into a `Value` and the `Value` into the input cost more than the backend's own work.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use polypay_core::{Adjustment, Error, Incoming, PaymentRequest, StatusQuery, Step};
+use polypay_core::{Adjustment, Error, Incoming, PaymentRequest, StatusQuery, Step, Timestamp};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -93,10 +94,10 @@ pub struct ParsedCall {
     pub instance: u64,
     /// The operation and its input.
     pub input: CallInput,
-    /// The clock (RFC 3339), absent for `guess`.
-    pub now: Option<String>,
-    /// 32 bytes of entropy, hex, absent for `guess`.
-    pub entropy: Option<String>,
+    /// The clock (sent as RFC 3339), absent for `guess`.
+    pub now: Option<Timestamp>,
+    /// 32 bytes of entropy (sent as hex), absent for `guess`.
+    pub entropy: Option<[u8; 32]>,
     /// The HTTP exchange this call continues, if any.
     pub prior: Option<WireExchange>,
 }
@@ -169,7 +170,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParsedRequest, A::Error> {
-        let mut message: Option<String> = None;
+        let mut message: Option<Text<'de>> = None;
         let mut kind: Option<String> = None;
         let mut config: Option<Map<String, Value>> = None;
         let mut instance: Option<u64> = None;
@@ -177,8 +178,8 @@ impl<'de> Visitor<'de> for RequestVisitor {
         let mut input: Option<CallInput> = None;
         // The input of a host that wrote it before the operation.
         let mut early: Option<Value> = None;
-        let mut now: Option<String> = None;
-        let mut entropy: Option<String> = None;
+        let mut now: Option<Timestamp> = None;
+        let mut entropy: Option<[u8; 32]> = None;
         let mut prior: Option<WireExchange> = None;
         while let Some(field) = map.next_key::<Field>()? {
             match field {
@@ -191,8 +192,26 @@ impl<'de> Visitor<'de> for RequestVisitor {
                     Some(op) => input = Some(map.next_value_seed(InputSeed(op))?),
                     None => early = Some(map.next_value()?),
                 },
-                Field::Now => now = map.next_value()?,
-                Field::Entropy => entropy = map.next_value()?,
+                // Read in place, without a copy of the text.
+                Field::Now => {
+                    now = map
+                        .next_value::<Option<Text<'de>>>()?
+                        .map(|t| t.0.parse::<Timestamp>())
+                        .transpose()
+                        .map_err(|e| de::Error::custom(format_args!("bad now: {e}")))?;
+                }
+                Field::Entropy => {
+                    entropy = match map.next_value::<Option<Text<'de>>>()? {
+                        None => None,
+                        Some(t) => {
+                            let mut seed = [0u8; 32];
+                            hex::decode_to_slice(t.0.as_bytes(), &mut seed).map_err(|e| {
+                                de::Error::custom(format_args!("bad entropy (32 bytes, hex): {e}"))
+                            })?;
+                            Some(seed)
+                        }
+                    };
+                }
                 Field::Prior => prior = map.next_value()?,
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -200,7 +219,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
             }
         }
         let message = message.ok_or_else(|| de::Error::missing_field("message"))?;
-        Ok(match message.as_str() {
+        Ok(match message.0.as_ref() {
             "describe" => ParsedRequest::Describe,
             "open" => ParsedRequest::Open {
                 kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
@@ -230,6 +249,31 @@ impl<'de> Visitor<'de> for RequestVisitor {
             }
             other => return Err(de::Error::unknown_variant(other, MESSAGES)),
         })
+    }
+}
+
+/// A string borrowed from the request when it has no escapes, else a copy.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
     }
 }
 
@@ -338,15 +382,16 @@ mod tests {
             operation: CallOperation::Request,
             input,
             now: Some("2026-01-01T00:00:00Z".into()),
-            entropy: Some("00".into()),
+            entropy: Some("07".repeat(32)),
             prior: Some(prior.clone()),
         };
+        let entropy = "07".repeat(32);
         let borrowed = CallRef::new(
             3,
             CallOperation::Request,
             &req,
             Some("2026-01-01T00:00:00Z"),
-            Some("00"),
+            Some(&entropy),
             Some(&prior),
         );
         let text = serde_json::to_string(&borrowed).unwrap();
@@ -358,6 +403,8 @@ mod tests {
         assert_eq!(call.input, CallInput::Request(req));
         assert_eq!(call.prior, Some(prior));
         assert_eq!(call.instance, 3);
+        assert_eq!(call.now, Some("2026-01-01T00:00:00Z".parse().unwrap()));
+        assert_eq!(call.entropy, Some([7; 32]));
     }
 
     #[test]
@@ -407,6 +454,8 @@ mod tests {
             r#"{"message":"call","instance":1,"operation":"request","input":{"amount":1}}"#,
             r#"{"message":"open","kind":"k"}"#,
             r#"{"message":"warnings","config":{}}"#,
+            r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"now":"later"}"#,
+            r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"entropy":"07"}"#,
             r#"[]"#,
         ] {
             assert!(serde_json::from_str::<ParsedRequest>(bad).is_err(), "{bad}");

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 pub mod call;
 pub mod incoming;
+pub mod intent;
 
 /// A request from the host to the plugin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
