@@ -142,6 +142,7 @@ fn a_1_1_plugin_gets_bodies_as_text_and_verifies_them_like_the_static_backend() 
         sent[0].contains(&serde_json::to_string(&json!({ "body": text })).unwrap()[1..]),
         "{sent:?}"
     );
+    assert!(sent[0].contains(r#""now_unix":[1767225601,0]"#), "{sent:?}");
 }
 
 #[test]
@@ -172,7 +173,17 @@ fn a_1_0_plugin_is_never_sent_what_1_0_does_not_define() {
             .is_paid()
     );
     let first = incoming.body[0];
-    assert!(seen()[0].contains(&format!(r#""body":[{first},"#)));
+    let sent = seen();
+    assert!(
+        sent[0].contains(&format!(r#""body":[{first},"#)),
+        "{sent:?}"
+    );
+    // The clock as 1.0's text, not 1.1's integer pair.
+    assert!(
+        sent[0].contains(r#""now":"2026-01-01T00:00:01Z""#),
+        "{sent:?}"
+    );
+    assert!(!sent[0].contains("now_unix"), "{sent:?}");
 }
 
 #[test]

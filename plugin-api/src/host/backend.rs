@@ -145,7 +145,8 @@ impl PluginBackend {
         cx: Context<'_>,
         read: impl FnOnce(&[u8]) -> Result<R>,
     ) -> Result<R> {
-        let now = cx.now.to_string();
+        // A 1.0 plugin reads the clock as RFC 3339 text only.
+        let now = (self.lib.abi_minor() < 1).then(|| cx.now.to_string());
         let mut hex = [0u8; 64];
         let entropy = hex::encode_to_slice(cx.entropy, &mut hex)
             .ok()
@@ -156,10 +157,15 @@ impl PluginBackend {
             self.instance,
             operation,
             input,
-            Some(&now),
+            now.as_deref(),
             Some(entropy),
             prior.as_ref(),
         );
+        let call = if now.is_none() {
+            call.with_now_unix(cx.now)
+        } else {
+            call
+        };
         self.lib
             .exchange(|buf| serde_json::to_writer(buf, &call), read)
     }

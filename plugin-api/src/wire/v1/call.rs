@@ -30,6 +30,8 @@ pub struct CallRef<'a, I: Serialize> {
     #[serde(skip_serializing_if = "Option::is_none")]
     now: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    now_unix: Option<(i64, i32)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     entropy: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     prior: Option<&'a WireExchange>,
@@ -51,9 +53,18 @@ impl<'a, I: Serialize> CallRef<'a, I> {
             operation,
             input,
             now,
+            now_unix: None,
             entropy,
             prior,
         }
+    }
+
+    /// The clock as 1.1's `now_unix` (`[seconds, nanoseconds]`) in place of `now`: only for
+    /// plugins of minor version 1 or later.
+    pub fn with_now_unix(mut self, now: Timestamp) -> Self {
+        self.now = None;
+        self.now_unix = Some((now.as_second(), now.subsec_nanosecond()));
+        self
     }
 }
 
@@ -151,6 +162,7 @@ enum Field {
     Operation,
     Input,
     Now,
+    NowUnix,
     Entropy,
     Prior,
     /// A field a later minor version added: ignored.
@@ -199,6 +211,13 @@ impl<'de> Visitor<'de> for RequestVisitor {
                         .map(|t| t.0.parse::<Timestamp>())
                         .transpose()
                         .map_err(|e| de::Error::custom(format_args!("bad now: {e}")))?;
+                }
+                Field::NowUnix => {
+                    now = map
+                        .next_value::<Option<(i64, i32)>>()?
+                        .map(|(s, n)| Timestamp::new(s, n))
+                        .transpose()
+                        .map_err(|e| de::Error::custom(format_args!("bad now_unix: {e}")))?;
                 }
                 Field::Entropy => {
                     entropy = match map.next_value::<Option<Text<'de>>>()? {
@@ -382,6 +401,7 @@ mod tests {
             operation: CallOperation::Request,
             input,
             now: Some("2026-01-01T00:00:00Z".into()),
+            now_unix: None,
             entropy: Some("07".repeat(32)),
             prior: Some(prior.clone()),
         };
@@ -400,11 +420,24 @@ mod tests {
         let ParsedRequest::Call(call) = serde_json::from_str(&text).unwrap() else {
             panic!("{text}")
         };
-        assert_eq!(call.input, CallInput::Request(req));
-        assert_eq!(call.prior, Some(prior));
+        assert_eq!(call.input, CallInput::Request(req.clone()));
+        assert_eq!(call.prior.as_ref(), Some(&prior));
         assert_eq!(call.instance, 3);
         assert_eq!(call.now, Some("2026-01-01T00:00:00Z".parse().unwrap()));
         assert_eq!(call.entropy, Some([7; 32]));
+
+        // 1.1's integer clock reads as the same instant, to the nanosecond.
+        let at: Timestamp = "2026-01-01T00:00:00.123456789Z".parse().unwrap();
+        let text = serde_json::to_string(&borrowed.with_now_unix(at)).unwrap();
+        assert!(
+            text.contains(r#""now_unix":[1767225600,123456789]"#),
+            "{text}"
+        );
+        assert!(!text.contains(r#""now":"#), "{text}");
+        let ParsedRequest::Call(call) = serde_json::from_str(&text).unwrap() else {
+            panic!("{text}")
+        };
+        assert_eq!(call.now, Some(at));
     }
 
     #[test]
@@ -456,6 +489,7 @@ mod tests {
             r#"{"message":"warnings","config":{}}"#,
             r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"now":"later"}"#,
             r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"entropy":"07"}"#,
+            r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"now_unix":[1,2000000000]}"#,
             r#"[]"#,
         ] {
             assert!(serde_json::from_str::<ParsedRequest>(bad).is_err(), "{bad}");

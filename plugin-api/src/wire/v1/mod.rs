@@ -42,6 +42,11 @@ pub enum Request {
         /// The clock (RFC 3339), absent for `guess`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         now: Option<String>,
+        /// Since 1.1: the clock as `[seconds, nanoseconds]` since the Unix epoch, in place of
+        /// `now` (an integer pair costs nothing to write and read, and stays exact in any
+        /// language's JSON). A host sends it only to plugins of minor version 1 or later.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        now_unix: Option<(i64, i32)>,
         /// 32 bytes of entropy, hex, absent for `guess`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         entropy: Option<String>,
