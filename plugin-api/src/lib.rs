@@ -87,7 +87,8 @@
 //! through the real `cdylib`, on a shared 2-core machine (load average 11-13 during these
 //! runs, hence the spread of the absolute figures). The ratio is the bench's own median over
 //! 51 rounds alternating 400 static and 400 plugin calls, which the machine's drifting load
-//! affects least; criterion's separate groups ran minutes apart and moved by up to 40%:
+//! affects least; criterion's separate groups, measured one after the other, moved by up to
+//! 40% from run to run:
 //!
 //! | operation | wire 1.0 path (before) | this version: runs 1, 2, 3, 4 | median |
 //! |---|---|---|---|
