@@ -247,6 +247,17 @@ wire = {
                               "input": {"method": "POST", "body": list(b"vads_trans_id=1")}}),
     "call_base64_body": call(1, "response", {"method": "POST", "body": [0, 255]}, {
         "state": None, "response": {"status": 500, "body": {"base64": "/wA="}}}),
+    # Since 1.1: an incoming body as text (base64 when not UTF-8), and configuration warnings.
+    "call_response_text_body": call(1, "response", {"method": "POST", "query": "",
+        "headers": [["content-type", "application/x-www-form-urlencoded"]],
+        "body": dummy_sign([("transaction_id", "t1"), ("amount", "10.00"), ("result", "paid"),
+                            ("signed", "1")])}),
+    "call_guess_base64_body": json.dumps({"message": "call", "instance": 2, "operation": "guess",
+        "input": {"method": "POST", "query": "", "headers": [],
+                  "body": {"base64": base64.b64encode(b"vads_trans_id=1\xff").decode()}}}),
+    "warnings": json.dumps({"message": "warnings", "kind": "systempayv2",
+        "config": {"vads_site_id": "12345678", "secret_test": "1122334455667788",
+                   "normal_return_url": "https://shop.example/return", "signature_algo": "sha1"}}),
 }
 for name, data in wire.items():
     write("plugin_wire_request", name, data)
@@ -279,6 +290,8 @@ replies = {
     "request_form": "7" + json.dumps({"ok": {"done": {"transaction_id": "t1", "action": {"form": {
         "url": "https://bank.example/pay", "method": "POST", "fields": [["a", "1"]]}}}}}),
     "guess": "8" + json.dumps({"ok": "t1"}),
+    # Since 1.1: the reply to `warnings`.
+    "warnings": "9" + json.dumps({"ok": [{"field": "signature_algo", "message": "SHA-1 is weak"}]}),
 }
 for name, data in replies.items():
     write("plugin_wire_reply", name, data)

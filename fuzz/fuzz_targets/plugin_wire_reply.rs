@@ -4,8 +4,8 @@
 //! fuzz bytes). A broken plugin gives errors, never a panic of the host, and a response it
 //! reports fails closed.
 //!
-//! Input: the first byte picks which message gets the fuzz bytes as its reply; the messages
-//! before it get a valid reply.
+//! Input: the first byte picks which message gets the fuzz bytes as its reply (`9`: the
+//! `warnings` of ABI 1.1); the messages before it get a valid reply.
 #![no_main]
 
 use std::cell::RefCell;
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&first, reply)) = data.split_first() else {
         return;
     };
-    let stage = first.wrapping_sub(b'0') % 9;
+    let stage = first.wrapping_sub(b'0') % 10;
     let (describe, open) = &*VALID;
     REPLIES.with(|q| {
         let mut q = q.borrow_mut();
@@ -93,6 +93,9 @@ fuzz_target!(|data: &[u8]| {
                 if let Ok(Step::Done(intent)) = backend.request(&PaymentRequest::new(eur), cx()) {
                     serde_json::to_value(intent).expect("an intent serialises");
                 }
+            }
+            9 => {
+                let _ = factory.warnings(&serde_json::Map::new());
             }
             _ => {
                 let _ = backend.guess(&Incoming::get("transaction_id=t1"));

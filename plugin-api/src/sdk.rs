@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::ReplyCallback;
 use crate::wire::v1::call::{CallInput, ParsedCall, ParsedRequest, ReplyRef, StepRef};
-use crate::wire::v1::{BackendInfo, Opened, PluginInfo, WireError};
+use crate::wire::v1::{BackendInfo, Opened, PluginInfo, WireError, WireFieldError};
 
 /// Exports backend factories as a polypay plugin: the two ABI symbols and a handle table of
 /// open instances. Use it once, at the root of a `cdylib` crate.
@@ -191,12 +191,7 @@ impl Plugin {
         match req {
             ParsedRequest::Describe => write_ok(out, &self.info()),
             ParsedRequest::Open { kind, config } => {
-                let factory = self
-                    .factories
-                    .iter()
-                    .find(|f| f.kind() == kind)
-                    .ok_or_else(|| Error::invalid_input(format!("no backend kind {kind:?}")))?;
-                let backend = factory.build(&config)?;
+                let backend = self.factory(&kind)?.build(&config)?;
                 let capabilities = to_value(backend.capabilities())?;
                 let instance = self.next.fetch_add(1, Ordering::Relaxed);
                 self.table().insert(instance, backend);
@@ -212,8 +207,28 @@ impl Plugin {
                 self.table().remove(&instance);
                 write_ok(out, &Value::Null)
             }
+            ParsedRequest::Warnings { kind, config } => {
+                let warnings: Vec<WireFieldError> = self
+                    .factory(&kind)?
+                    .warnings(&config)
+                    .into_iter()
+                    .map(|w| WireFieldError {
+                        field: w.field,
+                        message: w.message,
+                    })
+                    .collect();
+                write_ok(out, &warnings)
+            }
             ParsedRequest::Call(call) => self.call(call, out),
         }
+    }
+
+    fn factory(&self, kind: &str) -> Result<&'static dyn BackendFactory, Error> {
+        self.factories
+            .iter()
+            .find(|f| f.kind() == kind)
+            .copied()
+            .ok_or_else(|| Error::invalid_input(format!("no backend kind {kind:?}")))
     }
 
     fn call(&self, call: ParsedCall, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -226,16 +241,13 @@ impl Plugin {
         if let CallInput::Guess(incoming) = &call.input {
             return write_ok(out, &backend.guess(incoming));
         }
+        // Both come with every call but `guess`; a request without them is a host's mistake.
         let now: Timestamp = call
             .now
-            .as_deref()
-            .unwrap_or_default()
-            .parse()
-            .map_err(|e| Error::invalid_input(format!("plugin wire: bad now: {e}")))?;
-        let mut seed = [0u8; 32];
-        hex::decode_to_slice(call.entropy.as_deref().unwrap_or_default(), &mut seed).map_err(
-            |e| Error::invalid_input(format!("plugin wire: bad entropy (32 bytes, hex): {e}")),
-        )?;
+            .ok_or_else(|| Error::invalid_input("plugin wire: a call needs now"))?;
+        let seed = call
+            .entropy
+            .ok_or_else(|| Error::invalid_input("plugin wire: a call needs entropy"))?;
         let prior: Option<Exchange> = call.prior.map(Exchange::try_from).transpose()?;
         let base = Context::fixed(now, seed);
         let cx = match &prior {

@@ -305,6 +305,74 @@ fn check_config_validates_plugin_entries_with_the_plugins_schema() {
 }
 
 #[test]
+fn check_config_shows_a_plugin_backends_warnings_like_a_built_in_ones() {
+    let (files, rel) = setup();
+    // The example plugin warns of a bookkeeping endpoint read without a token or over plain
+    // HTTP (through the ABI's `warnings` message); neither stops the configuration working.
+    let open = files.write(
+        "open.toml",
+        &transfer_config(&rel, "", "http://books.example/t")
+            .replace(&format!("token = \"{TOKEN}\"\n"), ""),
+    );
+    let out = polypay(&["check-config", open.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: backends.transfer.token: not set")
+            && err.contains("warning: backends.transfer.status_url: plain HTTP"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("valid (1 backend instance)"));
+
+    let out = polypay(&["check-config", open.to_str().unwrap(), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["valid"], true);
+    let fields: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["backends.transfer.token", "backends.transfer.status_url"]
+    );
+
+    // A token over HTTPS: nothing to say, exactly as for a built-in backend.
+    let safe = files.write(
+        "safe.toml",
+        &transfer_config(&rel, "", "https://books.example/t"),
+    );
+    let out = polypay(&["check-config", safe.to_str().unwrap()]);
+    assert!(
+        out.status.success() && !stderr(&out).contains("warning"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The same through `--plugin` and an ordinary entry of the plugin's kind.
+    let plain = files.write(
+        "plain.toml",
+        &format!(
+            "[backends.t]\nkind = \"manual_transfer\"\nbeneficiary = \"Shop\"\n\
+             iban = \"{IBAN}\"\nstatus_url = \"https://books.example/t\"\n"
+        ),
+    );
+    let out = polypay(&[
+        "--plugin",
+        &plugin_arg(),
+        "check-config",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: backends.t.token: not set"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn check_config_names_a_missing_file_a_wrong_pin_and_a_wrong_backend() {
     let (files, rel) = setup();
     let dir = files.write("x", "").parent().unwrap().to_path_buf();

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use polypay_core::{
-    Action, Backend, BackendFactory, Capabilities, Context, Description, Error, HttpRequest,
-    Incoming, Method, NoTransactionFields, Operation, PaymentIntent, PaymentRequest,
+    Action, Backend, BackendFactory, Capabilities, Context, Description, Error, FieldError,
+    HttpRequest, Incoming, Method, NoTransactionFields, Operation, PaymentIntent, PaymentRequest,
     PaymentResponse, PaymentStatus, Result, Secret, StatusQuery, Step, parse_config,
 };
 use schemars::JsonSchema;
@@ -84,6 +84,36 @@ impl BackendFactory for ManualTransfer {
             "Manual bank transfer",
             capabilities(),
         )
+    }
+
+    /// Only `status` ever reports a payment, from the bookkeeping endpoint's word: without a
+    /// token or over plain HTTP, whoever can answer for that URL can mark a transfer received.
+    fn warnings(&self, config: &serde_json::Map<String, serde_json::Value>) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        let token_set = match config.get("token") {
+            Some(serde_json::Value::String(t)) => !t.trim().is_empty(),
+            // A secret from the environment (`{ env = "..." }`) or anything the schema refuses.
+            Some(serde_json::Value::Null) | None => false,
+            Some(_) => true,
+        };
+        if !token_set {
+            out.push(FieldError::new(
+                "token",
+                "not set: the bookkeeping URL is read without authentication, so whoever can \
+                 answer for it can mark a transfer as received",
+            ));
+        }
+        if let Some(serde_json::Value::String(url)) = config.get("status_url")
+            && url
+                .get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        {
+            out.push(FieldError::new(
+                "status_url",
+                "plain HTTP: the answer saying that a transfer arrived is not protected by TLS",
+            ));
+        }
+        out
     }
 
     fn build(
@@ -188,5 +218,24 @@ mod tests {
         assert!(iban_is_valid("FR76 3000 6000 0112 3456 7890 189"));
         assert!(!iban_is_valid("FR76 3000 6000 0112 3456 7890 188"));
         assert!(!iban_is_valid("FR76"));
+    }
+
+    #[test]
+    fn warns_of_an_unauthenticated_or_plain_http_bookkeeping_endpoint() {
+        let config = |v: serde_json::Value| v.as_object().cloned().unwrap();
+        let fields = |c| {
+            ManualTransfer
+                .warnings(&config(c))
+                .into_iter()
+                .map(|w| w.field)
+                .collect::<Vec<_>>()
+        };
+        let safe = serde_json::json!({"status_url": "https://books.example/t", "token": "t"});
+        assert!(fields(safe).is_empty());
+        let open = serde_json::json!({"status_url": "HTTP://books.example/t"});
+        assert_eq!(fields(open), ["token", "status_url"]);
+        let from_env =
+            serde_json::json!({"status_url": "https://b.example", "token": {"env": "T"}});
+        assert!(fields(from_env).is_empty());
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use polypay_core::{
-    Adjustment, Backend, BackendFactory, Capabilities, Context, Description, Incoming,
+    Adjustment, Backend, BackendFactory, Capabilities, Context, Description, FieldError, Incoming,
     PaymentIntent, PaymentRequest, PaymentResponse, Result, StatusQuery, Step,
 };
 use serde::Serialize;
@@ -13,7 +13,11 @@ use serde_json::{Map, Value};
 
 use super::{PluginLibrary, plugin_error};
 use crate::wire::v1::call::{CallRef, StepOf};
-use crate::wire::v1::{BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange};
+use crate::wire::v1::incoming::IncomingRef;
+use crate::wire::v1::intent::IntentOf;
+use crate::wire::v1::{
+    BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange, WireFieldError,
+};
 
 /// A factory for one backend kind of a plugin.
 #[derive(Debug, Clone)]
@@ -62,6 +66,28 @@ impl BackendFactory for PluginFactory {
         )
     }
 
+    /// Asks the plugin (`warnings`, ABI 1.1); a 1.0 plugin has no way to report any. A plugin
+    /// failing to answer is itself worth a warning: its configuration was not checked.
+    fn warnings(&self, config: &Map<String, Value>) -> Vec<FieldError> {
+        if self.lib.abi_minor() < 1 {
+            return Vec::new();
+        }
+        let asked: Result<Vec<WireFieldError>> = self.lib.request(&Request::Warnings {
+            kind: self.info.kind.clone(),
+            config: config.clone(),
+        });
+        match asked {
+            Ok(found) => found
+                .into_iter()
+                .map(|w| FieldError::new(w.field, w.message))
+                .collect(),
+            Err(e) => vec![FieldError::new(
+                "",
+                format!("could not ask the plugin for configuration warnings: {e}"),
+            )],
+        }
+    }
+
     fn build(&self, config: &Map<String, Value>) -> Result<Arc<dyn Backend>> {
         let opened: Opened = self.lib.request(&Request::Open {
             kind: self.info.kind.clone(),
@@ -104,7 +130,23 @@ impl PluginBackend {
         input: &I,
         cx: Context<'_>,
     ) -> Result<Step<T>> {
-        let now = cx.now.to_string();
+        self.call_with(operation, input, cx, |reply| {
+            let step: StepOf<T> = self.lib.read_reply(reply)?;
+            step.into_step()
+                .map_err(|e| plugin_error(&self.lib.path, e.to_string()))
+        })
+    }
+
+    /// One call whose reply `read` parses (borrowing from the reply bytes).
+    fn call_with<I: Serialize, R>(
+        &self,
+        operation: CallOperation,
+        input: &I,
+        cx: Context<'_>,
+        read: impl FnOnce(&[u8]) -> Result<R>,
+    ) -> Result<R> {
+        // A 1.0 plugin reads the clock as RFC 3339 text only.
+        let now = (self.lib.abi_minor() < 1).then(|| cx.now.to_string());
         let mut hex = [0u8; 64];
         let entropy = hex::encode_to_slice(cx.entropy, &mut hex)
             .ok()
@@ -115,45 +157,23 @@ impl PluginBackend {
             self.instance,
             operation,
             input,
-            Some(&now),
+            now.as_deref(),
             Some(entropy),
             prior.as_ref(),
         );
-        let step: StepOf<T> = self.lib.exchange(
-            |buf| serde_json::to_writer(buf, &call),
-            |reply| self.lib.read_reply(reply),
-        )?;
-        step.into_step()
-            .map_err(|e| plugin_error(&self.lib.path, e.to_string()))
+        let call = if now.is_none() {
+            call.with_now_unix(cx.now)
+        } else {
+            call
+        };
+        self.lib
+            .exchange(|buf| serde_json::to_writer(buf, &call), read)
     }
 }
 
-impl Backend for PluginBackend {
-    fn kind(&self) -> &str {
-        &self.kind
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.capabilities.clone()
-    }
-    fn request(&self, req: &PaymentRequest, cx: Context<'_>) -> Result<Step<PaymentIntent>> {
-        self.call(CallOperation::Request, req, cx)
-    }
-    fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Response, incoming, cx)
-    }
-    fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Cancel, op, cx)
-    }
-    fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Validate, op, cx)
-    }
-    fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Refund, op, cx)
-    }
-    fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Status, query, cx)
-    }
-    fn guess(&self, incoming: &Incoming) -> Option<String> {
+impl PluginBackend {
+    /// `guess`, with the incoming request in the form the plugin reads.
+    fn guess_with<I: Serialize>(&self, incoming: &I) -> Option<String> {
         let call = CallRef::new(
             self.instance,
             CallOperation::Guess,
@@ -169,5 +189,58 @@ impl Backend for PluginBackend {
             )
             .ok()
             .flatten()
+    }
+}
+
+impl Backend for PluginBackend {
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities.clone()
+    }
+    fn request(&self, req: &PaymentRequest, cx: Context<'_>) -> Result<Step<PaymentIntent>> {
+        // The intent is read by the wire's own reader: no buffered action, its URL's base
+        // parsed once (see `wire::v1::intent`).
+        self.call_with(CallOperation::Request, req, cx, |reply| {
+            let step: StepOf<IntentOf<'_>> = self.lib.read_reply(reply)?;
+            let malformed = |e: String| plugin_error(&self.lib.path, e);
+            Ok(
+                match step.into_step().map_err(|e| malformed(e.to_string()))? {
+                    Step::Done(intent) => Step::Done(
+                        intent
+                            .into_intent()
+                            .map_err(|e| malformed(format!("malformed reply: {e}")))?,
+                    ),
+                    Step::Http { request, state } => Step::Http { request, state },
+                },
+            )
+        })
+    }
+    fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        if self.lib.abi_minor() >= 1 {
+            self.call(CallOperation::Response, &IncomingRef(incoming), cx)
+        } else {
+            self.call(CallOperation::Response, incoming, cx)
+        }
+    }
+    fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Cancel, op, cx)
+    }
+    fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Validate, op, cx)
+    }
+    fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Refund, op, cx)
+    }
+    fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
+        self.call(CallOperation::Status, query, cx)
+    }
+    fn guess(&self, incoming: &Incoming) -> Option<String> {
+        if self.lib.abi_minor() >= 1 {
+            self.guess_with(&IncomingRef(incoming))
+        } else {
+            self.guess_with(incoming)
+        }
     }
 }

@@ -20,13 +20,15 @@ mod shared;
 pub use backend::{PluginBackend, PluginFactory};
 pub use shared::{LoadedPlugin, load_shared};
 
-use crate::{ABI_MAJOR, DISPATCH_SYMBOL, DispatchFn, VERSION_SYMBOL, VersionFn};
+use crate::{ABI_MAJOR, ABI_MINOR, DISPATCH_SYMBOL, DispatchFn, VERSION_SYMBOL, VersionFn};
 
 /// A loaded plugin library (never unloaded) and its dispatch entry point.
 #[derive(Debug, Clone)]
 pub struct PluginLibrary {
     path: String,
     dispatch: DispatchFn,
+    /// The plugin's ABI minor version: what it understands beyond 1.0.
+    minor: u32,
 }
 
 fn plugin_error(path: &str, message: impl Into<String>) -> Error {
@@ -96,38 +98,52 @@ impl PluginLibrary {
                 format!("not a polypay plugin (missing polypay_plugin_abi_version): {e}"),
             )
         })?;
-        let v = version();
-        if v >> 16 != ABI_MAJOR {
-            return Err(plugin_error(
-                &shown,
-                format!(
-                    "ABI version {}.{} is not supported (this host speaks {ABI_MAJOR}.x)",
-                    v >> 16,
-                    v & 0xffff
-                ),
-            ));
-        }
+        let minor = check_version(&shown, version())?;
         // SAFETY: the symbol's type is the one the ABI defines for this name.
         let dispatch: DispatchFn = *unsafe { lib.get::<DispatchFn>(DISPATCH_SYMBOL) }
             .map_err(|e| plugin_error(&shown, format!("missing polypay_plugin_dispatch: {e}")))?;
         Ok(PluginLibrary {
             path: shown,
             dispatch,
+            minor,
         })
     }
 
     /// Wraps a dispatch function already in this process (an `export_plugin!` in the host's own
     /// binary): the same ABI path without a library file.
+    /// It speaks this crate's ABI version.
     pub fn from_dispatch(name: &str, dispatch: DispatchFn) -> PluginLibrary {
         PluginLibrary {
             path: name.to_owned(),
             dispatch,
+            minor: ABI_MINOR,
         }
+    }
+
+    /// Wraps the two entry points of a plugin already in this process, checking its version
+    /// like a loaded library's: the host then speaks the plugin's minor version (a 1.0 plugin
+    /// gets only 1.0 messages).
+    pub fn from_symbols(
+        name: &str,
+        version: VersionFn,
+        dispatch: DispatchFn,
+    ) -> Result<PluginLibrary> {
+        let minor = check_version(name, version())?;
+        Ok(PluginLibrary {
+            path: name.to_owned(),
+            dispatch,
+            minor,
+        })
     }
 
     /// The library file.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The plugin's ABI minor version (its major is [`ABI_MAJOR`]).
+    pub fn abi_minor(&self) -> u32 {
+        self.minor
     }
 
     /// Sends one request and returns the result of its reply, as JSON.
@@ -186,7 +202,7 @@ impl PluginLibrary {
     }
 
     /// The result of a reply, or its error (naming this plugin).
-    fn read_reply<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
+    fn read_reply<'a, T: serde::Deserialize<'a>>(&self, bytes: &'a [u8]) -> Result<T> {
         // Validating the whole reply at once is cheaper than string by string.
         let text = std::str::from_utf8(bytes)
             .map_err(|e| plugin_error(&self.path, format!("malformed reply: {e}")))?;
@@ -217,6 +233,22 @@ impl PluginLibrary {
         }
         Ok(info)
     }
+}
+
+/// The minor version of a plugin reporting ABI version `v`, or an error when this host does not
+/// speak its major version.
+fn check_version(shown: &str, v: u32) -> Result<u32> {
+    if v >> 16 != ABI_MAJOR {
+        return Err(plugin_error(
+            shown,
+            format!(
+                "ABI version {}.{} is not supported (this host speaks {ABI_MAJOR}.x)",
+                v >> 16,
+                v & 0xffff
+            ),
+        ));
+    }
+    Ok(v & 0xffff)
 }
 
 /// Loads a plugin (once per process, see [`load_shared`]) and registers its backends; returns

@@ -9,13 +9,15 @@
 //! tests compare them): an implementation choice of each side, not a new wire. Turning the
 //! input into a `Value` and the `Value` into the input cost more than the backend's own work.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use polypay_core::{Adjustment, Error, Incoming, PaymentRequest, StatusQuery, Step};
+use polypay_core::{Adjustment, Error, Incoming, PaymentRequest, StatusQuery, Step, Timestamp};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use super::incoming::WireIncoming;
 use super::{CallOperation, WireError, WireExchange, WireHttpRequest};
 
 /// [`Request::Call`](super::Request::Call) serialized from borrowed parts.
@@ -27,6 +29,8 @@ pub struct CallRef<'a, I: Serialize> {
     input: &'a I,
     #[serde(skip_serializing_if = "Option::is_none")]
     now: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    now_unix: Option<(i64, i32)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     entropy: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,9 +53,18 @@ impl<'a, I: Serialize> CallRef<'a, I> {
             operation,
             input,
             now,
+            now_unix: None,
             entropy,
             prior,
         }
+    }
+
+    /// The clock as 1.1's `now_unix` (`[seconds, nanoseconds]`) in place of `now`: only for
+    /// plugins of minor version 1 or later.
+    pub fn with_now_unix(mut self, now: Timestamp) -> Self {
+        self.now = None;
+        self.now_unix = Some((now.as_second(), now.subsec_nanosecond()));
+        self
     }
 }
 
@@ -76,6 +89,13 @@ pub enum ParsedRequest {
         /// The handle `open` returned.
         instance: u64,
     },
+    /// `warnings` (since 1.1).
+    Warnings {
+        /// Backend kind.
+        kind: String,
+        /// Configuration.
+        config: Map<String, Value>,
+    },
 }
 
 /// A `call` as a plugin reads it.
@@ -85,10 +105,10 @@ pub struct ParsedCall {
     pub instance: u64,
     /// The operation and its input.
     pub input: CallInput,
-    /// The clock (RFC 3339), absent for `guess`.
-    pub now: Option<String>,
-    /// 32 bytes of entropy, hex, absent for `guess`.
-    pub entropy: Option<String>,
+    /// The clock (sent as RFC 3339), absent for `guess`.
+    pub now: Option<Timestamp>,
+    /// 32 bytes of entropy (sent as hex), absent for `guess`.
+    pub entropy: Option<[u8; 32]>,
     /// The HTTP exchange this call continues, if any.
     pub prior: Option<WireExchange>,
 }
@@ -122,12 +142,12 @@ impl<'de> DeserializeSeed<'de> for InputSeed {
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<CallInput, D::Error> {
         Ok(match self.0 {
             CallOperation::Request => CallInput::Request(PaymentRequest::deserialize(d)?),
-            CallOperation::Response => CallInput::Response(Incoming::deserialize(d)?),
+            CallOperation::Response => CallInput::Response(WireIncoming::deserialize(d)?.0),
             CallOperation::Cancel => CallInput::Cancel(Adjustment::deserialize(d)?),
             CallOperation::Validate => CallInput::Validate(Adjustment::deserialize(d)?),
             CallOperation::Refund => CallInput::Refund(Adjustment::deserialize(d)?),
             CallOperation::Status => CallInput::Status(StatusQuery::deserialize(d)?),
-            CallOperation::Guess => CallInput::Guess(Incoming::deserialize(d)?),
+            CallOperation::Guess => CallInput::Guess(WireIncoming::deserialize(d)?.0),
         })
     }
 }
@@ -142,6 +162,7 @@ enum Field {
     Operation,
     Input,
     Now,
+    NowUnix,
     Entropy,
     Prior,
     /// A field a later minor version added: ignored.
@@ -151,7 +172,7 @@ enum Field {
 
 struct RequestVisitor;
 
-const MESSAGES: &[&str] = &["describe", "open", "call", "close"];
+const MESSAGES: &[&str] = &["describe", "open", "call", "close", "warnings"];
 
 impl<'de> Visitor<'de> for RequestVisitor {
     type Value = ParsedRequest;
@@ -161,7 +182,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ParsedRequest, A::Error> {
-        let mut message: Option<String> = None;
+        let mut message: Option<Text<'de>> = None;
         let mut kind: Option<String> = None;
         let mut config: Option<Map<String, Value>> = None;
         let mut instance: Option<u64> = None;
@@ -169,8 +190,8 @@ impl<'de> Visitor<'de> for RequestVisitor {
         let mut input: Option<CallInput> = None;
         // The input of a host that wrote it before the operation.
         let mut early: Option<Value> = None;
-        let mut now: Option<String> = None;
-        let mut entropy: Option<String> = None;
+        let mut now: Option<Timestamp> = None;
+        let mut entropy: Option<[u8; 32]> = None;
         let mut prior: Option<WireExchange> = None;
         while let Some(field) = map.next_key::<Field>()? {
             match field {
@@ -183,8 +204,33 @@ impl<'de> Visitor<'de> for RequestVisitor {
                     Some(op) => input = Some(map.next_value_seed(InputSeed(op))?),
                     None => early = Some(map.next_value()?),
                 },
-                Field::Now => now = map.next_value()?,
-                Field::Entropy => entropy = map.next_value()?,
+                // Read in place, without a copy of the text.
+                Field::Now => {
+                    now = map
+                        .next_value::<Option<Text<'de>>>()?
+                        .map(|t| t.0.parse::<Timestamp>())
+                        .transpose()
+                        .map_err(|e| de::Error::custom(format_args!("bad now: {e}")))?;
+                }
+                Field::NowUnix => {
+                    now = map
+                        .next_value::<Option<(i64, i32)>>()?
+                        .map(|(s, n)| Timestamp::new(s, n))
+                        .transpose()
+                        .map_err(|e| de::Error::custom(format_args!("bad now_unix: {e}")))?;
+                }
+                Field::Entropy => {
+                    entropy = match map.next_value::<Option<Text<'de>>>()? {
+                        None => None,
+                        Some(t) => {
+                            let mut seed = [0u8; 32];
+                            hex::decode_to_slice(t.0.as_bytes(), &mut seed).map_err(|e| {
+                                de::Error::custom(format_args!("bad entropy (32 bytes, hex): {e}"))
+                            })?;
+                            Some(seed)
+                        }
+                    };
+                }
                 Field::Prior => prior = map.next_value()?,
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -192,9 +238,13 @@ impl<'de> Visitor<'de> for RequestVisitor {
             }
         }
         let message = message.ok_or_else(|| de::Error::missing_field("message"))?;
-        Ok(match message.as_str() {
+        Ok(match message.0.as_ref() {
             "describe" => ParsedRequest::Describe,
             "open" => ParsedRequest::Open {
+                kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
+                config: config.ok_or_else(|| de::Error::missing_field("config"))?,
+            },
+            "warnings" => ParsedRequest::Warnings {
                 kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
                 config: config.ok_or_else(|| de::Error::missing_field("config"))?,
             },
@@ -218,6 +268,31 @@ impl<'de> Visitor<'de> for RequestVisitor {
             }
             other => return Err(de::Error::unknown_variant(other, MESSAGES)),
         })
+    }
+}
+
+/// A string borrowed from the request when it has no escapes, else a copy.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
     }
 }
 
@@ -326,15 +401,17 @@ mod tests {
             operation: CallOperation::Request,
             input,
             now: Some("2026-01-01T00:00:00Z".into()),
-            entropy: Some("00".into()),
+            now_unix: None,
+            entropy: Some("07".repeat(32)),
             prior: Some(prior.clone()),
         };
+        let entropy = "07".repeat(32);
         let borrowed = CallRef::new(
             3,
             CallOperation::Request,
             &req,
             Some("2026-01-01T00:00:00Z"),
-            Some("00"),
+            Some(&entropy),
             Some(&prior),
         );
         let text = serde_json::to_string(&borrowed).unwrap();
@@ -343,9 +420,24 @@ mod tests {
         let ParsedRequest::Call(call) = serde_json::from_str(&text).unwrap() else {
             panic!("{text}")
         };
-        assert_eq!(call.input, CallInput::Request(req));
-        assert_eq!(call.prior, Some(prior));
+        assert_eq!(call.input, CallInput::Request(req.clone()));
+        assert_eq!(call.prior.as_ref(), Some(&prior));
         assert_eq!(call.instance, 3);
+        assert_eq!(call.now, Some("2026-01-01T00:00:00Z".parse().unwrap()));
+        assert_eq!(call.entropy, Some([7; 32]));
+
+        // 1.1's integer clock reads as the same instant, to the nanosecond.
+        let at: Timestamp = "2026-01-01T00:00:00.123456789Z".parse().unwrap();
+        let text = serde_json::to_string(&borrowed.with_now_unix(at)).unwrap();
+        assert!(
+            text.contains(r#""now_unix":[1767225600,123456789]"#),
+            "{text}"
+        );
+        assert!(!text.contains(r#""now":"#), "{text}");
+        let ParsedRequest::Call(call) = serde_json::from_str(&text).unwrap() else {
+            panic!("{text}")
+        };
+        assert_eq!(call.now, Some(at));
     }
 
     #[test]
@@ -372,6 +464,16 @@ mod tests {
                     config: Map::new(),
                 },
             ),
+            (
+                Request::Warnings {
+                    kind: "k".into(),
+                    config: Map::new(),
+                },
+                ParsedRequest::Warnings {
+                    kind: "k".into(),
+                    config: Map::new(),
+                },
+            ),
         ] {
             let text = serde_json::to_string(&owned).unwrap();
             assert_eq!(
@@ -384,6 +486,10 @@ mod tests {
             r#"{"message":"call","instance":1,"operation":"request"}"#,
             r#"{"message":"call","instance":1,"operation":"request","input":{"amount":1}}"#,
             r#"{"message":"open","kind":"k"}"#,
+            r#"{"message":"warnings","config":{}}"#,
+            r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"now":"later"}"#,
+            r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"entropy":"07"}"#,
+            r#"{"message":"call","instance":1,"operation":"status","input":{"transaction_id":"T"},"now_unix":[1,2000000000]}"#,
             r#"[]"#,
         ] {
             assert!(serde_json::from_str::<ParsedRequest>(bad).is_err(), "{bad}");

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod call;
+pub mod incoming;
+pub mod intent;
 
 /// A request from the host to the plugin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +42,11 @@ pub enum Request {
         /// The clock (RFC 3339), absent for `guess`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         now: Option<String>,
+        /// Since 1.1: the clock as `[seconds, nanoseconds]` since the Unix epoch, in place of
+        /// `now` (an integer pair costs nothing to write and read, and stays exact in any
+        /// language's JSON). A host sends it only to plugins of minor version 1 or later.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        now_unix: Option<(i64, i32)>,
         /// 32 bytes of entropy, hex, absent for `guess`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         entropy: Option<String>,
@@ -51,6 +58,16 @@ pub enum Request {
     Close {
         /// The handle `open` returned.
         instance: u64,
+    },
+    /// Since 1.1: the configuration warnings of `kind` for this configuration (what
+    /// `BackendFactory::warnings` returns: problems that do not stop it from working, for
+    /// `check-config` to show); the reply is a list of [`WireFieldError`]. A host sends it only
+    /// to plugins of minor version 1 or later.
+    Warnings {
+        /// Backend kind.
+        kind: String,
+        /// Configuration, as a static backend's factory receives it.
+        config: Map<String, Value>,
     },
 }
 
