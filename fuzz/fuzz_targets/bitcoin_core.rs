@@ -69,9 +69,13 @@ fn field(o: &Object, k: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The batch's result objects (as raw JSON) of the calls whose id is `id` (any, when None).
+/// The batch's result objects (as raw JSON) of the calls whose id is `id` (any, when None);
+/// nothing from a body that is not JSON text (UTF-8 throughout).
 fn results(body: &[u8], id: Option<&str>) -> Vec<Object> {
-    let Ok(batch) = serde_json::from_slice::<Vec<Object>>(body) else {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Vec::new();
+    };
+    let Ok(batch) = serde_json::from_str::<Vec<Object>>(text) else {
         return Vec::new();
     };
     batch
