@@ -383,6 +383,16 @@ fn status_checks_the_reference_and_amount() {
         run("ref-1", &data, usd).unwrap_err().kind(),
         ErrorKind::Integrity
     );
+    // Found by fuzz/chainside_reply: a paid order of another uuid made the status of this
+    // one paid.
+    let mut other = order("paid", "ref-1");
+    other["uuid"] = "3f1c1a9e-0000-4000-8000-000000000002".into();
+    let e = run("ref-1", &data, other.clone()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity);
+    assert_eq!(
+        run(U, &serde_json::Map::new(), other).unwrap_err().kind(),
+        ErrorKind::Integrity
+    );
     let r = run(U, &serde_json::Map::new(), order("chargeback", "ref-1")).unwrap();
     assert_eq!(r.status(), PaymentStatus::Error);
     assert_eq!(r.order_id.as_deref(), Some("ref-1"));
