@@ -51,7 +51,10 @@ fn check_request(base: &str, address: &str, r: &HttpRequest) {
             .strip_prefix(&format!("{txs}/chain/"))
             .is_some_and(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(ok, "an unexpected Esplora call: {url}");
-    assert!(r.url.query().is_none(), "an Esplora call with a query: {url}");
+    assert!(
+        r.url.query().is_none(),
+        "an Esplora call with a query: {url}"
+    );
 }
 
 /// The most the replies show confirmed `REQUIRED` times on `address`: per txid, the largest
@@ -61,7 +64,13 @@ fn confirmed_upper_bound(calls: &[Call], address: &str) -> u128 {
     let tip = calls
         .iter()
         .filter(|(req, resp)| req.url.path().ends_with("/blocks/tip/height") && resp.is_success())
-        .filter_map(|(_, resp)| std::str::from_utf8(&resp.body).ok()?.trim().parse::<u64>().ok())
+        .filter_map(|(_, resp)| {
+            std::str::from_utf8(&resp.body)
+                .ok()?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .next_back();
     let Some(tip) = tip else { return 0 };
     let mut best: BTreeMap<String, u128> = BTreeMap::new();

@@ -13,9 +13,7 @@
 use std::sync::{Arc, LazyLock};
 
 use libfuzzer_sys::fuzz_target;
-use polypay_core::{
-    Backend, Exchange, HttpResponse, Incoming, Method, PaymentStatus, Step,
-};
+use polypay_core::{Backend, Exchange, HttpResponse, Incoming, Method, PaymentStatus, Step};
 use polypay_crypto::chainside::{SANDBOX_URL, SIGNATURE_HEADER, is_uuid, sign_callback};
 use polypay_fuzz::chainside::{SECRET, U, check_request, check_state, logged_in};
 use polypay_fuzz::{check_blind, check_response, cx};
@@ -95,7 +93,7 @@ fn signed(incoming: &Incoming) {
         }
         Ok(Step::Http { request, state }) => {
             check_request(&request);
-            check_state(&state);
+            check_state(&state, &incoming.body);
             let uuid = claimed_uuid.expect("a confirmation about no claimed order");
             assert!(is_uuid(&uuid));
             assert_eq!(request.method, Method::Get);
@@ -154,10 +152,16 @@ fuzz_target!(|data: &[u8]| {
     let good = sign_callback(SECRET, data);
     let post = json_post(data);
     signed(&post.clone().with_header(SIGNATURE_HEADER, good.clone()));
-    signed(&post.clone().with_header(SIGNATURE_HEADER, format!(" {good}\n")));
+    signed(
+        &post
+            .clone()
+            .with_header(SIGNATURE_HEADER, format!(" {good}\n")),
+    );
     never_verified(
         &**KNOWN,
-        &post.clone().with_header(SIGNATURE_HEADER, sign_callback(OTHER, data)),
+        &post
+            .clone()
+            .with_header(SIGNATURE_HEADER, sign_callback(OTHER, data)),
     );
     never_verified(&**KNOWN, &post);
     never_verified(&**BLIND, &post.clone().with_header(SIGNATURE_HEADER, good));

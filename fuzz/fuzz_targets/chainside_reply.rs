@@ -20,8 +20,8 @@ use polypay_crypto::chainside::{SIGNATURE_HEADER, is_uuid, sign_callback};
 use polypay_fuzz::chainside::{
     BASIC, SECRET, TOKEN, U, check_request, check_state, fresh, logged_in, now,
 };
-use polypay_fuzz::crypto::{Call, Driven, check_error, drive, replies};
 use polypay_fuzz::check_response;
+use polypay_fuzz::crypto::{Call, Driven, check_error, drive, input_spells, replies};
 use serde_json::{Map, Value, json};
 
 fn eur(v: &str) -> Amount {
@@ -117,7 +117,10 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(req.url.path(), "/payment-order");
                 assert!(reply.is_success(), "an intent from a failed creation");
                 let uuid = intent.backend_data["uuid"].as_str().unwrap_or_default();
-                assert!(is_uuid(uuid), "an intent without the order's uuid: {intent:?}");
+                assert!(
+                    is_uuid(uuid),
+                    "an intent without the order's uuid: {intent:?}"
+                );
                 let created: Value = serde_json::from_slice(&reply.body).unwrap();
                 assert_eq!(created["uuid"], uuid);
                 let Action::Redirect { url } = &intent.action else {
@@ -183,12 +186,17 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     for state in &states {
-        check_state(state);
+        check_state(state, data);
     }
     for r in &responses {
         check_response(r);
         let shown = format!("{r:?}");
-        assert!(!shown.contains(SECRET) && !shown.contains(TOKEN) && !shown.contains(BASIC));
+        for secret in [SECRET, TOKEN, BASIC] {
+            assert!(
+                !shown.contains(secret) || input_spells(data, secret),
+                "a response shows a credential: {shown}"
+            );
+        }
     }
 });
 

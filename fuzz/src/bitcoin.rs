@@ -51,7 +51,10 @@ pub fn intents(btc: &Bitcoin) -> [PaymentIntent; 2] {
             other => panic!("the fuzz target's payment cannot be requested: {other:?}"),
         }
     };
-    [make("EUR:10.00", 0, "order-1"), make("BTC:0.0015", 1, "order-2")]
+    [
+        make("EUR:10.00", 0, "order-1"),
+        make("BTC:0.0015", 1, "order-2"),
+    ]
 }
 
 /// The poll a scenario byte describes: which payment, when, and whether an earlier poll
