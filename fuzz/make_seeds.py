@@ -4,7 +4,9 @@
 Each seed is a real protocol example: the eopayment vectors of backends/bankform/testdata, the
 published Sips 2.0 return, returns signed the way each bank signs them (with the test keys of
 the backends' own tests), GNU Taler merchant-backend answers in the shapes of
-backends/taler's tests, plugin wire v1 messages. Run it from anywhere; it rewrites the seeds.
+backends/taler's tests, plugin wire v1 messages, Esplora / Bitcoin Core / Chainside answers and
+signed Chainside callbacks in the shapes of backends/crypto's simulators and tests. Run it from
+anywhere; it rewrites the seeds.
 Needs python3 and the openssl command (Paybox's RSA-SHA1 signature).
 """
 
