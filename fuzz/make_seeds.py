@@ -4,7 +4,9 @@
 Each seed is a real protocol example: the eopayment vectors of backends/bankform/testdata, the
 published Sips 2.0 return, returns signed the way each bank signs them (with the test keys of
 the backends' own tests), GNU Taler merchant-backend answers in the shapes of
-backends/taler's tests, plugin wire v1 messages. Run it from anywhere; it rewrites the seeds.
+backends/taler's tests, plugin wire v1 messages, Esplora / Bitcoin Core / Chainside answers and
+signed Chainside callbacks in the shapes of backends/crypto's simulators and tests. Run it from
+anywhere; it rewrites the seeds.
 Needs python3 and the openssl command (Paybox's RSA-SHA1 signature).
 """
 
@@ -295,3 +297,255 @@ replies = {
 }
 for name, data in replies.items():
     write("plugin_wire_reply", name, data)
+
+# --- bitcoin: Esplora and Bitcoin Core replies (first byte: the scenario) --------------------
+# Scenario bits (fuzz/src/bitcoin.rs): bit 0 the payment (0: EUR 10.00 = 16667 sat to A0,
+# 1: BTC 0.0015 to A1), bits 1-2 when it is polled (10:01, 10:14, 10:40, the next day; the
+# window is 10:00-10:15), bit 3 an earlier poll saw txids 01.. and 02.. at 10:02, bit 4 a
+# plain-HTTP source on another host (never verified). Shapes: backends/crypto's simulators.
+A0 = "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu"
+A1 = "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"
+OTHER_ADDRESS = "bc1qm97vqzgj934vnaq9s53ynkyf9dgr05rargr04n"
+T0 = 1714557600  # 2024-05-01T10:00:00Z
+TIP = 840000
+
+
+def esplora_tx(n, outputs, height=None, full=True):
+    tx = {"txid": "%02x" % n * 32, "vout": [
+        dict({"scriptpubkey_address": a, "value": v},
+             **({"scriptpubkey": "0014" + "00" * 20, "scriptpubkey_asm": "",
+                 "scriptpubkey_type": "v0_p2wpkh"} if full else {}))
+        for a, v in outputs]}
+    if height is None:
+        tx["status"] = {"confirmed": False}
+    else:
+        tx["status"] = {"confirmed": True, "block_height": height, "block_hash": "00" * 32,
+                        "block_time": T0 + 300}
+    if full:
+        tx.update({"version": 2, "locktime": 0, "size": 222, "weight": 561, "fee": 1410,
+                   "vin": [{"txid": "00" * 32, "vout": 0, "prevout": None, "scriptsig": "",
+                            "scriptsig_asm": "", "witness": [], "is_coinbase": False,
+                            "sequence": 4294967293}]})
+    return tx
+
+
+def js(v):
+    return json.dumps(v, separators=(",", ":"))
+
+
+esplora = {
+    "unpaid": (0, [js([]), str(TIP)]),
+    "in_mempool": (0, [js([esplora_tx(1, [(A0, 16667), (OTHER_ADDRESS, 50000)])]), "200\n%d\n" % TIP]),
+    "partial": (2, [js([esplora_tx(1, [(A0, 10000)])]), str(TIP)]),
+    "paid_in_window": (0, [js([esplora_tx(1, [(A0, 16667)], TIP - 1)]), str(TIP)]),
+    "paid_two_outputs": (0, [js([esplora_tx(1, [(A0, 6667), (A0, 10000)], TIP - 5)]), str(TIP)]),
+    "paid_after_seen": (4 | 8, [js([esplora_tx(1, [(A0, 16667)], TIP - 2)]), str(TIP)]),
+    "overpaid": (0, [js([esplora_tx(1, [(A0, 20000)], TIP - 3), esplora_tx(2, [(A0, 1)])]), str(TIP)]),
+    "one_confirmation": (0, [js([esplora_tx(1, [(A0, 16667)], TIP)]), str(TIP)]),
+    "paid_late": (4, [js([esplora_tx(1, [(A0, 16667)], TIP - 2)]), str(TIP)]),
+    "underpaid_expired": (6 | 8, [js([esplora_tx(1, [(A0, 5000)], TIP - 100)]), str(TIP)]),
+    "other_address": (0, [js([esplora_tx(1, [(OTHER_ADDRESS, 16667)], TIP - 2)]), str(TIP)]),
+    "btc_paid": (1, [js([esplora_tx(3, [(A1, 150000)], TIP - 4)]), str(TIP)]),
+    "vanished": (2 | 8, [js([]), str(TIP)]),
+    "plain_http_paid": (16, [js([esplora_tx(1, [(A0, 16667)], TIP - 1)]), str(TIP)]),
+    "paging": (0, [js([esplora_tx(0x40 + i, [(A0, 100)], TIP - 10 - i, full=False)
+                      for i in range(25)]),
+                   js([esplora_tx(1, [(A0, 16667)], TIP - 50, full=False)]), str(TIP)]),
+    "above_tip": (0, [js([esplora_tx(1, [(A0, 16667)], TIP + 1)]), str(TIP)]),
+    "http_error": (0, ["429\nToo Many Requests"]),
+    "bad_address": (0, ["400\nInvalid Bitcoin address"]),
+    "not_json": (0, ["200\n<html>Bad gateway</html>"]),
+    "tip_not_number": (0, [js([esplora_tx(1, [(A0, 16667)], TIP - 1)]), "tip"]),
+    "float_value": (0, [js([{"txid": "01" * 32, "vout": [{"scriptpubkey_address": A0, "value": 1.5}],
+                             "status": {"confirmed": False}}]), str(TIP)]),
+}
+for name, (scenario, parts) in esplora.items():
+    write("bitcoin_esplora", name, bytes([scenario]) + SEP.join(parts).encode())
+
+RPC_T1 = "11" * 32
+RPC_T2 = "22" * 32
+
+
+def rpc(results):
+    return js([{"result": r, "error": None, "id": i} for i, r in results])
+
+
+def info(mine=True, address=A0):
+    return {"address": address, "ismine": mine, "solvable": mine, "iswatchonly": False,
+            "isscript": False, "iswitness": True, "witness_version": 0, "ischange": False,
+            "labels": [""] if mine else []}
+
+
+def received(address, amount, confirmations, txids):
+    return {"address": address, "amount": amount, "confirmations": confirmations, "label": "",
+            "txids": txids}
+
+
+def wallet_tx(txid, address, amounts, confirmations, received_at=T0 + 60):
+    tx = {"amount": 0, "confirmations": confirmations, "txid": txid, "wtxid": txid,
+          "walletconflicts": [], "mempoolconflicts": [], "time": received_at,
+          "timereceived": received_at, "bip125-replaceable": "no",
+          "details": [{"involvesWatchonly": True, "address": address, "category": "receive",
+                       "amount": a, "label": "", "vout": i} for i, a in enumerate(amounts)],
+          "hex": ""}
+    if confirmations > 0:
+        tx.update({"blockhash": "00" * 32, "blockheight": TIP - confirmations + 1,
+                   "blockindex": 1, "blocktime": T0 + 300})
+    return tx
+
+
+def core_txs(*txs):
+    # Amounts are BTC numbers with 8 decimals: keep their text (json would print 1.667e-04).
+    text = rpc([("tx%d" % i, t) for i, t in enumerate(txs)])
+    return text.replace('"AMOUNT:', "").replace(':AMOUNT"', "")
+
+
+def btc(text):
+    return "AMOUNT:" + text + ":AMOUNT"
+
+
+core = {
+    "unpaid": (0, [rpc([("info", info()), ("list", [])])]),
+    "paid": (0, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 2, [RPC_T1])])]),
+                 core_txs(wallet_tx(RPC_T1, A0, [btc("0.00016667")], 2))]),
+    "in_mempool": (0, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 0, [RPC_T1])])]),
+                       core_txs(wallet_tx(RPC_T1, A0, [btc("0.00016667")], 0))]),
+    "btc_split_exact": (1, [rpc([("info", info(address=A1)), ("list", [received(A1, 0.0015, 3, [RPC_T1, RPC_T2])])]),
+                            core_txs(wallet_tx(RPC_T1, A1, [btc("0.00050000"), btc("0.00100000")], 3),
+                                     wallet_tx(RPC_T2, A1, [btc("0.00000001")], 1))]),
+    "late_node_saw_it": (4, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 2, [RPC_T1])])]),
+                             core_txs(wallet_tx(RPC_T1, A0, [btc("0.00016667")], 2, T0 + 120))]),
+    "conflicted": (0, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 0, [RPC_T1])])]),
+                       core_txs(wallet_tx(RPC_T1, A0, [btc("0.00016667")], -1))]),
+    "other_address": (0, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 2, [RPC_T1])])]),
+                          core_txs(wallet_tx(RPC_T1, OTHER_ADDRESS, [btc("0.00016667")], 2))]),
+    "plain_http_paid": (16, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 2, [RPC_T1])])]),
+                             core_txs(wallet_tx(RPC_T1, A0, [btc("0.00016667")], 2))]),
+    "not_watched": (0, [rpc([("info", info(False)), ("list", [])])]),
+    "wallet_not_loaded": (0, ['404\n{"result":null,"error":{"code":-18,"message":"Requested wallet does not exist or is not loaded"},"id":null}']),
+    "unauthorized": (0, ["401\n"]),
+    "invalid_address": (0, [js([{"result": None, "error": {"code": -5, "message": "Invalid address"}, "id": "info"},
+                                {"result": [], "error": None, "id": "list"}])]),
+    "warming_up": (0, ['500\n{"result":null,"error":{"code":-28,"message":"Loading block index..."},"id":null}']),
+    "scientific_amount": (0, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 2, [RPC_T1])])]),
+                              core_txs(wallet_tx(RPC_T1, A0, [btc("1.6667e-4")], 2))]),
+    "missing_answer": (0, [rpc([("info", info()), ("list", [received(A0, 0.00016667, 2, [RPC_T1])])]),
+                           rpc([("tx7", {})])]),
+}
+for name, (scenario, parts) in core.items():
+    write("bitcoin_core", name, bytes([scenario]) + SEP.join(parts).encode())
+
+# --- chainside: API replies (first byte: the operation) and signed callbacks -----------------
+# Operations (fuzz_targets/chainside_reply.rs): '0' request order-42, '1' request without id,
+# '2' status by uuid, '3' status by reference, '4' cancel by reference, '5' cancel by uuid,
+# '6' a signed payment.completed to confirm, '7' a signed payment.dispute.end; +8 ('8'..'?')
+# on a backend already logged in. Shapes: backends/crypto's tests and simulator, spec §6.
+CS_U = "3f1c1a9e-0000-4000-8000-000000000001"
+LOGIN = "200\n" + js({"access_token": "AT-1", "id_token": "a.b.c", "expires_in": 3600,
+                      "token_type": "Bearer", "scope": "*"})
+
+
+def cs_order(status, reference="order-42", blockchain=None, **extra):
+    o = {"uuid": CS_U, "address": "tb1qxyz", "uri": "bitcoin:tb1qxyz?amount=0.00025000",
+         "redirect_url": "https://pay.example/p/1", "amount": "10.00", "btc_amount": 25000,
+         "currency": {"type": "fiat", "uuid": "c0000000-0000-4000-8000-000000000000", "name": "EUR"},
+         "rate": {"source": "bitstamp", "value": "40000.00", "created_at": "2023-11-14T22:13:00Z"},
+         "required_confirmations": 2, "expires_in": 900, "expiration_time": "2023-11-14T22:28:20Z",
+         "created_at": "2023-11-14T22:13:20Z", "resolved_at": "2023-11-14T22:20:00Z",
+         "chargeback_date": None, "dispute_start_date": None, "details": "Tea",
+         "reference": reference, "callback_url": "https://shop.example/cb",
+         "created_by": {"type": "web", "uuid": "d0000000-0000-4000-8000-000000000000",
+                        "name": "shop", "deposit_account": {"type": "bitcoin", "uuid": "e0000000-0000-4000-8000-000000000000", "name": "btc"}},
+         "state": {"status": status, "blockchain_status": blockchain or status,
+                   "paid": {"crypto": 25000, "fiat": "10.00"} if status == "paid" else None,
+                   "in_confirmation": None,
+                   "unpaid": None if status == "paid" else {"crypto": 25000, "fiat": "10.00"}},
+         "transactions": [{"txid": "ab" * 32, "normalized_txid": "ab" * 32, "outs_sum": 25000,
+                           "created_at": "2023-11-14T22:15:00Z", "outs": [{"n": 0, "amount": 25000}],
+                           "blockchain_status": "confirmed", "status": "confirmed"}]
+                         if status == "paid" else []}
+    if reference is None:
+        del o["reference"]
+    o.update(extra)
+    return o
+
+
+CREATED = js({"uuid": CS_U, "address": "tb1qxyz", "uri": "bitcoin:tb1qxyz?amount=0.00025",
+              "redirect_url": "https://pay.example/p/1", "amount": 25000,
+              "expiration_time": "2023-11-14T22:28:20Z", "expires_in": 900,
+              "rate": {"value": "40000.00"}, "created_at": "2023-11-14T22:13:20Z",
+              "reference": "order-42"})
+CREATED_NO_REF = js({"uuid": CS_U, "address": "tb1qxyz", "uri": "bitcoin:tb1qxyz?amount=0.00125",
+                     "redirect_url": "https://pay.example/p/2", "amount": 125000,
+                     "expires_in": 900, "rate": {"value": "40000.00"}})
+
+
+def api_error(status, code, message, **extra):
+    return "%d\n%s" % (status, js(dict({"error_code": code, "message": message,
+                                         "request_id": "req-1"}, **extra)))
+
+
+chainside_reply = {
+    "request": "0" + SEP.join([LOGIN, "201\n" + CREATED]),
+    "request_no_id": "1" + SEP.join([LOGIN, "201\n" + CREATED_NO_REF]),
+    "request_logged_in": "8" + "201\n" + CREATED,
+    "request_validation": "0" + SEP.join([LOGIN, api_error(400, "0001", "Validation error",
+                                          debug_info={"amount": ["invalid"]})]),
+    "request_down": "8" + api_error(503, "4006", "Functionality down"),
+    "login_refused": "2" + api_error(401, "1001", "Unauthorized client"),
+    "login_not_json": "2" + "502\n<html>bad gateway</html>",
+    "status_paid": "2" + SEP.join([LOGIN, js(cs_order("paid"))]),
+    "status_pending": ":" + js(cs_order("pending", blockchain="mempool_unconfirmed")),
+    "status_by_reference": "3" + SEP.join([LOGIN, js(cs_order("paid"))]),
+    "status_overpaid": ";" + js(cs_order("paid", state={"status": "paid", "blockchain_status": "paid",
+                                "paid": {"crypto": 30000, "fiat": "12.00"}, "in_confirmation": None, "unpaid": None})),
+    "status_dispute": ":" + js(cs_order("network_dispute", blockchain="mempool_network_dispute")),
+    "status_chargeback": ":" + js(cs_order("chargeback")),
+    "status_expired": ";" + js(cs_order("expired")),
+    "status_renewed": ":" + SEP.join([api_error(401, "1004", "Access token expired"), LOGIN,
+                                      js(cs_order("paid"))]),
+    "status_revoked": ";" + SEP.join([api_error(401, "1007", "Invalid access token"), LOGIN,
+                                      api_error(401, "1007", "Invalid access token")]),
+    "status_not_found": ":" + api_error(404, "3001", "Not found"),
+    "status_numeric_code": ":" + '429\n{"error_code": 2000, "message": "Too many requests"}',
+    "cancel": "4" + SEP.join([LOGIN, js({"cancel_url": "https://shop.example/back"})]),
+    "cancel_empty": "<" + "204\n",
+    "cancel_refused": "=" + api_error(405, "3003", "Method not allowed"),
+    "callback_confirmed": "6" + SEP.join([LOGIN, js(cs_order("paid"))]),
+    "callback_still_pending": ">" + js(cs_order("pending")),
+    "dispute_end": "?" + js(cs_order("paid")),
+}
+for name, data in chainside_reply.items():
+    write("chainside_reply", name, data)
+
+
+def cs_callback(event, **object_extra):
+    o = cs_order("paid" if event in ("payment.completed", "payment.overpaid", "payment.dispute.end")
+                 else {"payment.cancelled": "cancelled", "payment.expired": "expired",
+                       "payment.dispute.start": "network_dispute",
+                       "payment.chargeback": "chargeback"}.get(event, "pending"),
+                 cancel_url="https://shop.example/back", continue_url="https://shop.example/back")
+    o.update(object_extra)
+    return js({"event": event, "created_at": "2023-11-14T22:20:00Z",
+               "object_type": "payment_order", "object": o})
+
+
+def cs_sign(body, secret="fuzz-chainside-secret"):
+    key = hashlib.sha256(secret.encode()).digest()
+    return base64.b64encode(hmac.new(key, body.encode(), hashlib.sha512).digest()).decode()
+
+
+for event in ["payment.completed", "payment.overpaid", "payment.cancelled", "payment.expired",
+              "payment.dispute.start", "payment.dispute.end", "payment.chargeback"]:
+    write("chainside_callback", slug(event), cs_callback(event))
+write("chainside_callback", "short_event", cs_callback("completed"))
+write("chainside_callback", "unknown_event", cs_callback("payment.refunded"))
+write("chainside_callback", "not_a_uuid", cs_callback("payment.completed", uuid="../token"))
+write("chainside_callback", "amount_too_precise", cs_callback("payment.cancelled", amount="10.001"))
+write("chainside_callback", "minimal", js({"event": "payment.expired", "object": {
+    "uuid": CS_U, "amount": "1", "state": {"status": "expired"}}}))
+write("chainside_callback", "browser_return", "uuid=" + CS_U)
+# The first line is the header (signed right over the rest), then the body.
+body = cs_callback("payment.completed")
+write("chainside_callback", "header_line_right", cs_sign(body) + "\n" + body)
+write("chainside_callback", "header_line_wrong", cs_sign(body, "other") + "\n" + body)

@@ -12,6 +12,9 @@ use polypay_core::{
 };
 use serde_json::{Map, Value};
 
+pub mod bitcoin;
+pub mod chainside;
+pub mod crypto;
 pub mod taler;
 
 /// Every backend compiled into the fuzz build (what `polypay::Registry::builtin()` gives,
@@ -20,7 +23,7 @@ pub static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
     polypay_dummy::link();
     polypay_bankform::link();
     polypay_taler::link();
-    // CRYPTO-PARSERS: polypay_crypto::link();
+    polypay_crypto::link();
     Registry::from_inventory().expect("the built-in registry")
 });
 

@@ -16,6 +16,7 @@
 
 pub mod bitcoin;
 pub mod chainside;
+mod json;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 

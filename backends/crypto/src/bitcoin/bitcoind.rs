@@ -138,7 +138,7 @@ fn replies<'a>(response: &'a HttpResponse, ids: &[String]) -> Result<Vec<&'a Raw
         });
     }
     // A single error object (wallet not loaded, bad request) instead of a batch.
-    if let Ok(single) = serde_json::from_slice::<Reply<'_>>(&response.body)
+    if let Ok(single) = crate::json::parse::<Reply<'_>>(&response.body)
         && let Some(e) = single.error
     {
         return Err(rpc_error(response.status, &e));
@@ -146,7 +146,7 @@ fn replies<'a>(response: &'a HttpResponse, ids: &[String]) -> Result<Vec<&'a Raw
     if !response.is_success() {
         return Err(http_error(response, "Bitcoin Core"));
     }
-    let all: Vec<Reply<'a>> = serde_json::from_slice(&response.body).map_err(|e| {
+    let all: Vec<Reply<'a>> = crate::json::parse(&response.body).map_err(|e| {
         Error::malformed(format!(
             "Bitcoin Core: the batch answer does not parse: {e}"
         ))
@@ -427,6 +427,21 @@ mod tests {
                 "{amount}"
             );
         }
+        // Found by fuzz/bitcoin_esplora for Esplora, the same here: bytes that are not
+        // UTF-8 in a field polypay skips (`hex`) make the answer no JSON, never a payment.
+        let mut paid = format!(
+            r#"[{{"id":"tx0","error":null,"result":{{"txid":"{T1}","confirmations":3,"hex":"00",
+               "details":[{{"address":"{A}","category":"receive","amount":0.1,"vout":0}}]}}}}]"#
+        )
+        .into_bytes();
+        assert!(advance(&node, A, 0, &state, &HttpResponse::new(200, paid.clone())).is_ok());
+        let at = paid.windows(4).position(|w| w == b"\"00\"").unwrap();
+        paid[at + 1] = 0xff;
+        let e = advance(&node, A, 0, &state, &HttpResponse::new(200, paid))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("not UTF-8"), "{e}");
         let conflicted = format!(
             r#"[{{"id":"tx0","error":null,"result":{{"txid":"{T1}","confirmations":-1,"details":[]}}}}]"#
         );

@@ -93,7 +93,7 @@ pub(crate) fn advance(
                     &format!("Esplora: reading the transactions of {address}"),
                 ));
             }
-            let txs: Vec<Tx> = serde_json::from_slice(&response.body).map_err(|e| {
+            let txs: Vec<Tx> = crate::json::parse(&response.body).map_err(|e| {
                 Error::malformed(format!(
                     "Esplora: the transactions of {address} do not parse: {e}"
                 ))
@@ -156,6 +156,13 @@ pub(crate) fn advance(
             let tip: u64 = text
                 .parse()
                 .map_err(|_| Error::malformed("Esplora: the tip height is not a number"))?;
+            // Block heights are 32-bit in Bitcoin; a larger tip is no answer to believe (and
+            // `tip - h + 1` below stays in range).
+            if tip > u64::from(u32::MAX) {
+                return Err(Error::malformed(format!(
+                    "Esplora: the tip height {tip} is not a block height"
+                )));
+            }
             let mut txs = Vec::with_capacity(found.len());
             for f in found {
                 let confirmations = match f.block_height {
@@ -362,5 +369,49 @@ mod tests {
         for (status, body) in [(200, "99"), (200, "tip"), (503, "")] {
             assert!(advance(&base(), A, &state, &HttpResponse::new(status, body)).is_err());
         }
+    }
+
+    /// Found by fuzz/bitcoin_esplora: bytes that are not UTF-8 in a field polypay skips
+    /// (here a key of `vin`) made an answer that is not JSON read as a payment.
+    #[test]
+    fn an_answer_that_is_not_json_text_is_never_read() {
+        let (_, state) = call(start(&base(), A).unwrap());
+        let mut tx = tx(1, 5_000, Some(100));
+        tx["vin"] = json!([{"sequence": 1}]);
+        let mut body = json!([tx]).to_string().into_bytes();
+        let at = body.windows(8).position(|w| w == b"sequence").unwrap();
+        body[at + 3] = 0xbe;
+        let e = advance(&base(), A, &state, &HttpResponse::new(200, body))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("not UTF-8"), "{e}");
+    }
+
+    /// Found while writing fuzz/bitcoin_esplora: a tip of u64::MAX over a transaction in
+    /// block 0 overflowed the confirmations (a panic); a tip no block height can have is an
+    /// error.
+    #[test]
+    fn a_tip_beyond_any_block_height_is_an_error() {
+        let (_, state) = call(start(&base(), A).unwrap());
+        let body = json!([tx(2, 7_000, Some(0))]).to_string();
+        let (_, state) = call(advance(&base(), A, &state, &HttpResponse::new(200, body)).unwrap());
+        for tip in [u64::MAX.to_string(), (u64::from(u32::MAX) + 1).to_string()] {
+            let e = advance(&base(), A, &state, &HttpResponse::new(200, tip))
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(e.contains("not a block height"), "{e}");
+        }
+        let Progress::Done(obs) = advance(
+            &base(),
+            A,
+            &state,
+            &HttpResponse::new(200, u32::MAX.to_string()),
+        )
+        .unwrap() else {
+            panic!("done")
+        };
+        assert_eq!(obs.txs[0].confirmations, u64::from(u32::MAX) + 1);
     }
 }

@@ -166,7 +166,7 @@ pub(crate) fn read_login(response: &HttpResponse, cx: &Context<'_>) -> Result<Ca
         ));
     }
     // Never quote the body: it holds the token.
-    let answer: LoginAnswer = serde_json::from_slice(&response.body).map_err(|_| {
+    let answer: LoginAnswer = crate::json::parse(&response.body).map_err(|_| {
         Error::malformed("the Chainside login answer has no access_token and expires_in")
     })?;
     if answer.access_token.is_empty() || answer.expires_in == 0 {

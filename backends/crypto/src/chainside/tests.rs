@@ -383,6 +383,16 @@ fn status_checks_the_reference_and_amount() {
         run("ref-1", &data, usd).unwrap_err().kind(),
         ErrorKind::Integrity
     );
+    // Found by fuzz/chainside_reply: a paid order of another uuid made the status of this
+    // one paid.
+    let mut other = order("paid", "ref-1");
+    other["uuid"] = "3f1c1a9e-0000-4000-8000-000000000002".into();
+    let e = run("ref-1", &data, other.clone()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity);
+    assert_eq!(
+        run(U, &serde_json::Map::new(), other).unwrap_err().kind(),
+        ErrorKind::Integrity
+    );
     let r = run(U, &serde_json::Map::new(), order("chargeback", "ref-1")).unwrap();
     assert_eq!(r.status(), PaymentStatus::Error);
     assert_eq!(r.order_id.as_deref(), Some("ref-1"));
@@ -473,4 +483,46 @@ fn debug_output_hides_secrets() {
         text.contains("base_url") && text.contains("verify_ssl") && text.contains("currency"),
         "{text}"
     );
+}
+
+/// Found by fuzz/bitcoin_esplora for Esplora, the same here: bytes that are not UTF-8 in a
+/// field polypay skips make an answer no JSON, never an order created or cancelled.
+#[test]
+fn answers_that_are_not_json_text_are_refused() {
+    let cs = backend(json!({}));
+    let req = PaymentRequest::new(Amount::parse("EUR:10.00").unwrap()).with_transaction_id("o-1");
+    let Step::Http { state, .. } = cs.request(&req, cx()).unwrap() else {
+        panic!("a login first")
+    };
+    let exchange = Exchange {
+        state,
+        response: login_ok("AT-1"),
+    };
+    let Step::Http { state, .. } = cs.request(&req, cx().with_prior(&exchange)).unwrap() else {
+        panic!("then the creation")
+    };
+    let mut created = json!({"uuid": U, "address": "tb1qxyz", "uri": "bitcoin:tb1qxyz",
+        "redirect_url": "https://pay.example/p/1", "amount": 25000, "skipped": "ok"})
+    .to_string()
+    .into_bytes();
+    let at = created.windows(4).position(|w| w == b"\"ok\"").unwrap();
+    created[at + 1] = 0xff;
+    let exchange = Exchange {
+        state,
+        response: HttpResponse::new(201, created),
+    };
+    let e = cs
+        .request(&req, cx().with_prior(&exchange))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not UTF-8"), "{e}");
+    let adj = Adjustment::new(U, Amount::parse("EUR:10.00").unwrap());
+    let Step::Http { state, .. } = cs.cancel(&adj, cx()).unwrap() else {
+        panic!("the token is cached: the DELETE")
+    };
+    let exchange = Exchange {
+        state,
+        response: HttpResponse::new(200, b"{\"cancel_url\": \"\xff\"}".to_vec()),
+    };
+    assert!(cs.cancel(&adj, cx().with_prior(&exchange)).is_err());
 }

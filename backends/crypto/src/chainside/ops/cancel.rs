@@ -3,7 +3,8 @@
 //! adjustment's amount is not used: an order is cancelled whole.
 
 use polypay_core::{
-    Adjustment, Context, HttpRequest, HttpResponse, Method, PaymentResponse, PaymentStatus, Result,
+    Adjustment, Context, Error, HttpRequest, HttpResponse, Method, PaymentResponse, PaymentStatus,
+    Result,
 };
 use serde_json::{Map, Value};
 
@@ -55,7 +56,8 @@ impl Op<PaymentResponse> for CancelOp<'_> {
         let body: Map<String, Value> = if response.body.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else {
-            response.json()?
+            crate::json::parse(&response.body)
+                .map_err(|e| Error::malformed(format!("cancelling payment order {uuid}: {e}")))?
         };
         let mut r = PaymentResponse::verified(PaymentStatus::Cancelled);
         r.transaction_id = Some(uuid.to_owned());

@@ -148,7 +148,8 @@ impl Op<PaymentIntent> for RequestOp<'_> {
                 &format!("creating the payment order {reference}"),
             ));
         }
-        let created: PaymentOrderCreated = response.json()?;
+        let created: PaymentOrderCreated = crate::json::parse(&response.body)
+            .map_err(|e| Error::malformed(format!("the created payment order {reference}: {e}")))?;
         if let Some(got) = created.reference.as_deref().filter(|r| *r != reference) {
             return Err(Error::Integrity {
                 field: "transaction_id",

@@ -2,10 +2,11 @@
 //! module). The uuid comes from the payment's data (`bank_data.uuid`, as the intent's
 //! `backend_data` gave it) or is the transaction id itself. When the caller's transaction id
 //! is the reference, the order must carry it, and a paid order must be of the requested amount
-//! (when the data says what was requested): a difference is an `Integrity` error.
+//! (when the data says what was requested), and the answer must be about the order asked
+//! for: a difference is an `Integrity` error.
 
 use polypay_core::{
-    Context, HttpRequest, HttpResponse, Method, PaymentResponse, Result, StatusQuery,
+    Context, Error, HttpRequest, HttpResponse, Method, PaymentResponse, Result, StatusQuery,
 };
 use serde_json::Value;
 
@@ -57,6 +58,14 @@ impl Op<PaymentResponse> for StatusOp<'_> {
             return Err(from_response(response, &what));
         }
         let (order, raw) = parse_order(&response.body, &what)?;
+        // An answer about another order says nothing about this one (as for callbacks).
+        if order.uuid != uuid {
+            return Err(Error::Integrity {
+                field: "transaction_id",
+                expected: uuid.to_owned(),
+                found: order.uuid,
+            });
+        }
         let expected = Expected::read(&self.query.transaction_id, &self.query.bank_data)?;
         read_order(cs, &order, raw, &expected).map(Next::Done)
     }
