@@ -62,17 +62,18 @@
 //! operations and the Sips request.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
-//! (`python testdata/compare_eopayment.py 2` from the repository root, two runs): polypay does
-//! 22–23× eopayment's throughput on SystemPay requests and 12–13× on its returns, 15× and 10×
-//! for Sips, 8× and 28–41× for Paybox, 12–16× and 8–10× for Ogone, 16–23× and 10× for TIPI.
+//! (`python testdata/compare_eopayment.py 2` from the repository root, two runs after
+//! `BankData`): polypay does 20–24× eopayment's throughput on SystemPay requests and 20–22×
+//! on its returns (12–13× before `BankData`), 11–25× and 16–20× for Sips, 7–8× and 28–31×
+//! for Paybox, 11–18× and 7–11× for Ogone, 16× and 14–17× for TIPI; per call, in those
+//! fastest batches, a SystemPay return takes 2.1–2.3 µs and a request 2.6–2.9 µs.
 //! The 100× is out of reach on every operation: eopayment takes 7 to 51 µs per call
 //! (0.5 to 0.7 ms for the Paybox return), so 100× means 0.07 to 0.5 µs (5 to 7 µs), which is
 //! less than the primitive itself for Sips (SHA-256 0.63 µs against 0.125 µs for a request),
 //! Paybox (HMAC-SHA-512 3.2 µs against 0.28 µs; one RSA verification 9.7 µs against 5 to
 //! 7 µs, and a rejected return is checked twice, over the raw text then over eopayment's
 //! re-encoding) and Ogone (SHA-1 0.63 µs against 0.29 µs), and less than the owned output
-//! alone for SystemPay requests (1.1 µs against 0.5 µs). (These eopayment comparisons predate
-//! `BankData` and were not rerun: returns have become cheaper since.)
+//! alone for SystemPay requests (1.1 µs against 0.5 µs).
 //!
 //! How: returns are parsed once into text borrowed from the request (only percent-encoded
 //! parts are decoded, SIMD byte search, duplicate names found by constant-time fingerprints
