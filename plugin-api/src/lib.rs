@@ -100,9 +100,15 @@
 //! of this very checkout. Building an instance (`open` + `close` through the ABI) stays
 //! around 200-260 µs, about 20 calls: an instance is opened once.
 //!
-//! (The previous session measured 2.06-2.14× and 2.12-2.19× for the same two rows.) The
-//! issue's target, at most 2×, is met for a request (median 1.94×, one contended run above)
-//! and missed by about 4% for a response.
+//! (The previous session measured 2.06-2.14× and 2.12-2.19× for the same two rows.) After
+//! polypay-core's `bank_data` became the compact `BankData`, on a quiet machine (load average
+//! under 2): request 1.87× (6.71 → 12.54 µs), response 2.16× (7.69 → 16.45 µs) — `BankData`
+//! made the static response cheaper as much as the plugin one, so the ratio did not move.
+//! The target, at most 2×, is met for a request (medians 1.87-1.94×) and missed by
+//! 4-8% for a response, where the remaining time is spread thin: allocation and copying
+//! (malloc/free/memmove together ~22% of a call through the ABI), JSON string escaping and
+//! scanning on both sides (~11%), percent-decoding the return in the plugin, and the dummy's
+//! own SHA-256 (2%); no single part is large enough to close the gap alone.
 //!
 //! Where a call's time goes (`perf record --call-graph dwarf` of the release bench, share of
 //! one call through the ABI):

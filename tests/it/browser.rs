@@ -7,6 +7,7 @@
 //! with a message saying what to install.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -73,8 +74,24 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Quits the session (closing Chromium) before chromedriver goes.
-        drop(self.driver.take());
+        // Quits the session (closing Chromium) before chromedriver goes. Dropping a
+        // `WebDriver` only schedules the quit on the runtime, which is shutting down at the end
+        // of a test, so without this wait every test left its Chromium running.
+        if let Some(driver) = self.driver.take() {
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                tokio::task::block_in_place(|| {
+                    handle.block_on(async {
+                        let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+                    })
+                });
+            }
+        }
+        // Backstop (a panicking test, a quit that timed out): chromedriver leads its own process
+        // group, which Chromium joins; end the whole group.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.chromedriver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.chromedriver.kill();
         let _ = self.chromedriver.wait();
     }
@@ -89,6 +106,7 @@ impl Browser {
         let port = free_port();
         let chromedriver = Command::new(chromedriver_path)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
