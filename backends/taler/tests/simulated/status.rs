@@ -115,10 +115,10 @@ async fn long_poll_holds_until_payment() {
     let waiting = {
         let payment = payment.clone();
         let q = query(&intent).with_long_poll(Duration::from_secs(8));
-        tokio::spawn(async move {
-            let started = Instant::now();
-            (payment.status(&q).await, started.elapsed())
-        })
+        // Timed from before the spawn: the task may start after the sleep below has begun,
+        // and the poll must then still have lasted the whole 400 ms.
+        let started = Instant::now();
+        tokio::spawn(async move { (payment.status(&q).await, started.elapsed()) })
     };
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!waiting.is_finished(), "the backend holds the long poll");
