@@ -121,24 +121,32 @@ impl fmt::Debug for ValueRef<'_> {
     }
 }
 
-/// A cheap fingerprint of a name: its length and its first and last eight bytes. Equal names
-/// have equal fingerprints; names that differ only in their middle are told apart by the
-/// full comparison that follows a match.
-fn fingerprint(name: &str) -> u64 {
-    let b = name.as_bytes();
-    let word = |bytes: &[u8]| {
-        let mut w = [0u8; 8];
-        for (slot, byte) in w.iter_mut().zip(bytes) {
-            *slot = *byte;
-        }
-        u64::from_le_bytes(w)
-    };
-    let head = word(b);
-    let tail = word(b.get(b.len().saturating_sub(8)..).unwrap_or_default());
-    (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (b.len() as u64)
-}
-
 impl BankData {
+    /// A cheap fingerprint of a field name, for duplicate checks over bank input: its length
+    /// and its first and last eight bytes, in constant time. Equal names have equal
+    /// fingerprints; names that differ only in their middle are told apart by the full
+    /// comparison that must follow a match. (Hashing every byte cost more than the rest of a
+    /// duplicate check.)
+    ///
+    /// ```
+    /// use polypay_core::BankData;
+    /// assert_eq!(BankData::name_fingerprint("vads_amount"), BankData::name_fingerprint("vads_amount"));
+    /// assert_ne!(BankData::name_fingerprint("vads_amount"), BankData::name_fingerprint("vads_amounts"));
+    /// ```
+    pub fn name_fingerprint(name: &str) -> u64 {
+        let b = name.as_bytes();
+        let word = |bytes: &[u8]| {
+            let mut w = [0u8; 8];
+            for (slot, byte) in w.iter_mut().zip(bytes) {
+                *slot = *byte;
+            }
+            u64::from_le_bytes(w)
+        };
+        let head = word(b);
+        let tail = word(b.get(b.len().saturating_sub(8)..).unwrap_or_default());
+        (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (b.len() as u64)
+    }
+
     /// No fields.
     pub fn new() -> BankData {
         BankData::default()
@@ -168,7 +176,7 @@ impl BankData {
 
     /// The index of the entry called `name` (compact form).
     fn find(&self, name: &str) -> Option<usize> {
-        let print = fingerprint(name);
+        let print = BankData::name_fingerprint(name);
         self.entries
             .iter()
             .position(|e| e.print == print && self.slice(e.name) == name)
@@ -238,7 +246,7 @@ impl BankData {
 
     /// Appends `name` to the backing text, and makes room for a value.
     fn put(&mut self, name: &str, value: Slot) {
-        let print = fingerprint(name);
+        let print = BankData::name_fingerprint(name);
         if let Some(e) = self
             .entries
             .iter_mut()
@@ -276,7 +284,7 @@ impl BankData {
         let mut prints = [0u64; COMPACT_MAX];
         let distinct = pairs.len() <= COMPACT_MAX
             && pairs.iter().enumerate().all(|(i, (name, _))| {
-                let print = fingerprint(name.as_ref());
+                let print = BankData::name_fingerprint(name.as_ref());
                 let earlier = prints.get(..i).unwrap_or_default();
                 let clash = earlier.iter().enumerate().any(|(j, p)| {
                     *p == print

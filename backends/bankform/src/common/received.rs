@@ -140,7 +140,7 @@ pub(crate) fn first_duplicate<'n>(n: usize, name: impl Fn(usize) -> &'n str) -> 
     if n <= SMALL {
         let mut prints = [0u64; SMALL];
         for i in 0..n {
-            let (ni, pi) = (name(i), fingerprint(name(i)));
+            let (ni, pi) = (name(i), polypay_core::BankData::name_fingerprint(name(i)));
             let earlier = prints.get(..i).unwrap_or_default();
             if earlier
                 .iter()
@@ -163,24 +163,6 @@ pub(crate) fn first_duplicate<'n>(n: usize, name: impl Fn(usize) -> &'n str) -> 
         .map(|w| w[1])
         .min_by_key(|(_, i)| *i)
         .map(|(n, _)| n)
-}
-
-/// A fingerprint of a name in constant time: its length and its first and last eight bytes
-/// (equal names have equal fingerprints; names that differ only in the middle are told apart
-/// by the full comparison that follows a match). Hashing every byte cost more than the rest
-/// of the duplicate check.
-fn fingerprint(s: &str) -> u64 {
-    let b = s.as_bytes();
-    let word = |bytes: &[u8]| {
-        let mut w = [0u8; 8];
-        for (slot, byte) in w.iter_mut().zip(bytes) {
-            *slot = *byte;
-        }
-        u64::from_le_bytes(w)
-    };
-    let head = word(b);
-    let tail = word(b.get(b.len().saturating_sub(8)..).unwrap_or_default());
-    (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (b.len() as u64)
 }
 
 /// The bytes the form parser stops at.
