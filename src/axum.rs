@@ -249,7 +249,7 @@ mod tests {
         let form = ActionResponse(Action::Form {
             url: "https://bank.example/pay".parse().unwrap(),
             method: crate::FormMethod::Post,
-            fields: vec![("a".into(), "<b>".into())],
+            fields: [("a", "<b>")].into(),
         })
         .into_response();
         assert_eq!(form.status(), 200);

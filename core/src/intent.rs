@@ -4,7 +4,7 @@ use maud::{DOCTYPE, Markup, html};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::Timestamp;
+use crate::{FormFields, Timestamp};
 
 /// HTTP method of a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,8 +46,8 @@ pub enum Action {
         url: Url,
         /// The form's method.
         method: FormMethod,
-        /// Ordered `(name, value)` pairs.
-        fields: Vec<(String, String)>,
+        /// The ordered `(name, value)` pairs.
+        fields: FormFields,
     },
     /// Show this HTML to the payer.
     Html {
@@ -75,7 +75,7 @@ impl Action {
     /// let form = Action::Form {
     ///     url: "https://bank.example/pay".parse().unwrap(),
     ///     method: FormMethod::Post,
-    ///     fields: vec![("name".into(), "\"><script>".into())],
+    ///     fields: [("name", "\"><script>")].into(),
     /// };
     /// let html = form.to_html();
     /// assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;\""));
@@ -175,13 +175,11 @@ mod tests {
         Action::Form {
             url: "https://bank.example/pay?a=1&b=\"x\"".parse().unwrap(),
             method: FormMethod::Post,
-            fields: vec![
-                (
-                    "vads_x\"><script>alert(1)</script>".into(),
-                    "a&b<c>'d\"e".into(),
-                ),
-                ("plain".into(), "</form><img src=x onerror=alert(1)>".into()),
-            ],
+            fields: [
+                ("vads_x\"><script>alert(1)</script>", "a&b<c>'d\"e"),
+                ("plain", "</form><img src=x onerror=alert(1)>"),
+            ]
+            .into(),
         }
     }
 

@@ -25,6 +25,7 @@ pub mod config;
 mod describe;
 mod driver;
 mod error;
+mod form_fields;
 mod http;
 mod incoming;
 mod intent;
@@ -51,6 +52,7 @@ pub use describe::{
 };
 pub use driver::{DEFAULT_MAX_STEPS, drive_sync};
 pub use error::{AmountError, ConfigErrors, Error, ErrorKind, FieldError, Result};
+pub use form_fields::{FormFields, FormFieldsIter};
 pub use http::{Header, HttpRequest, HttpResponse, Method};
 pub use incoming::Incoming;
 pub use intent::{Action, FormMethod, PaymentIntent};

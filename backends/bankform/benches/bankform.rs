@@ -4,7 +4,9 @@
 //! (`Vec<(String, String)>`) or the owned `bank_data` map of the same fields, without any
 //! signing, parsing or checking.
 //!
-//! Run with `cargo bench -p polypay-bankform`.
+//! Run with `cargo bench -p polypay-bankform`. With `POLYPAY_BENCH_RATIOS=1` it prints instead
+//! the ratio of every operation to its primitive measured interleaved (see [`ratios`]), the
+//! figure that a loaded machine distorts least.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -33,11 +35,11 @@ fn backend(kind: &str, config: serde_json::Value) -> Arc<dyn Backend> {
         .expect("configuration")
 }
 
+/// A fixed context (its time parsed once, not in every measured call).
 fn cx() -> Context<'static> {
-    Context::fixed(
-        "2024-05-01T10:00:00Z".parse::<Timestamp>().expect("time"),
-        [7; 32],
-    )
+    static NOW: std::sync::OnceLock<Timestamp> = std::sync::OnceLock::new();
+    let now = *NOW.get_or_init(|| "2024-05-01T10:00:00Z".parse().expect("time"));
+    Context::fixed(now, [7; 32])
 }
 
 fn request() -> PaymentRequest {
@@ -46,13 +48,8 @@ fn request() -> PaymentRequest {
         .with_email("buyer@example.com")
 }
 
-fn bench_backend(
-    c: &mut Criterion,
-    kind: &str,
-    config: serde_json::Value,
-    ret: &Incoming,
-) -> Arc<dyn Backend> {
-    let b = backend(kind, config);
+/// The request and response benchmarks of one backend.
+fn bench_backend(c: &mut Criterion, kind: &str, b: &dyn Backend, ret: &Incoming) {
     let req = request();
     c.bench_function(&format!("{kind}/request"), |bench| {
         bench.iter(|| black_box(b.request(black_box(&req), cx()).expect("request")))
@@ -60,14 +57,13 @@ fn bench_backend(
     c.bench_function(&format!("{kind}/response"), |bench| {
         bench.iter(|| black_box(b.response(black_box(ret), cx()).expect("response")))
     });
-    b
 }
 
 /// The form fields of a request.
 fn form(b: &dyn Backend) -> Vec<(String, String)> {
     match b.request(&request(), cx()).expect("request") {
         Step::Done(intent) => match intent.action {
-            Action::Form { fields, .. } => fields,
+            Action::Form { fields, .. } => fields.to_vec(),
             other => panic!("{other:?}"),
         },
         other => panic!("{other:?}"),
@@ -99,43 +95,73 @@ fn paybox_return() -> (String, Vec<u8>) {
     (format!("{PAYBOX_SIGNED}&signature={enc}"), sig)
 }
 
-fn backends(c: &mut Criterion) {
-    let sp = serde_json::json!({"secret_test": "1122334455667788", "vads_site_id": "12345678",
-        "normal_return_url": "https://shop.example/return"});
-    let systempay = bench_backend(c, "systempayv2", sp, &Incoming::get(SYSTEMPAY_RETURN));
-    let sips = bench_backend(
-        c,
-        "sips2",
-        serde_json::json!({"normal_return_url": "https://shop.example/return"}),
-        &Incoming::post_form(SIPS_RETURN),
-    );
+/// Every backend with a signed (or, for TIPI, plain) paid return of its own.
+fn setups() -> Vec<(&'static str, Arc<dyn Backend>, Incoming)> {
     let (paybox_ret, _) = paybox_return();
-    let paybox = bench_backend(
-        c,
-        "paybox",
-        serde_json::json!({"site": "1999888", "rang": "32",
-        "identifiant": "107904482", "shared_secret": "0123456789ABCDEF".repeat(8),
-        "normal_return_url": "https://shop.example/return", "public_key": TEST_PUBKEY}),
-        &Incoming::get(paybox_ret),
-    );
-    let ogone = bench_backend(
-        c,
-        "ogone",
-        serde_json::json!({"pspid": "shop", "sha_in": "sécret",
-        "sha_out": "sécret", "normal_return_url": "https://shop.example/return"}),
-        &Incoming::get(OGONE_RETURN),
-    );
-    bench_backend(
-        c,
-        "tipi",
-        serde_json::json!({"numcli": "123456",
-        "automatic_return_url": "https://shop.example/notify"}),
-        &Incoming::get(
-            "refdet=999900000000999999&resultrans=P&montant=1524&saisie=T&numcli=123456",
+    vec![
+        (
+            "systempayv2",
+            backend(
+                "systempayv2",
+                serde_json::json!({"secret_test": "1122334455667788", "vads_site_id": "12345678",
+                "normal_return_url": "https://shop.example/return"}),
+            ),
+            Incoming::get(SYSTEMPAY_RETURN),
         ),
-    );
-    primitives(c, [&*systempay, &*sips, &*paybox, &*ogone]);
-    floors(c, &*systempay);
+        (
+            "sips2",
+            backend(
+                "sips2",
+                serde_json::json!({"normal_return_url": "https://shop.example/return"}),
+            ),
+            Incoming::post_form(SIPS_RETURN),
+        ),
+        (
+            "paybox",
+            backend(
+                "paybox",
+                serde_json::json!({"site": "1999888", "rang": "32",
+                "identifiant": "107904482", "shared_secret": "0123456789ABCDEF".repeat(8),
+                "normal_return_url": "https://shop.example/return", "public_key": TEST_PUBKEY}),
+            ),
+            Incoming::get(paybox_ret),
+        ),
+        (
+            "ogone",
+            backend(
+                "ogone",
+                serde_json::json!({"pspid": "shop", "sha_in": "sécret",
+                "sha_out": "sécret", "normal_return_url": "https://shop.example/return"}),
+            ),
+            Incoming::get(OGONE_RETURN),
+        ),
+        (
+            "tipi",
+            backend(
+                "tipi",
+                serde_json::json!({"numcli": "123456",
+                "automatic_return_url": "https://shop.example/notify"}),
+            ),
+            Incoming::get(
+                "refdet=999900000000999999&resultrans=P&montant=1524&saisie=T&numcli=123456",
+            ),
+        ),
+    ]
+}
+
+fn backends(c: &mut Criterion) {
+    let setups = setups();
+    let signed = [0, 1, 2, 3].map(|i| &*setups[i].1);
+    let primitives = primitives(signed);
+    if std::env::var_os("POLYPAY_BENCH_RATIOS").is_some() {
+        ratios(&setups, &primitives);
+        return;
+    }
+    for (kind, b, ret) in &setups {
+        bench_backend(c, kind, &**b, ret);
+    }
+    bench_primitives(c, &primitives);
+    floors(c, signed[0]);
 }
 
 /// The latin-1 bytes of text that has them.
@@ -145,8 +171,20 @@ fn latin1(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// A bare primitive over the bytes one backend operation signs or checks.
+struct Primitive {
+    /// The criterion name.
+    name: &'static str,
+    /// The backend operation (`kind/request`, `kind/response`) it stands next to.
+    next_to: &'static str,
+    /// One computation.
+    run: Box<dyn Fn()>,
+}
+
 /// The bare primitives over the bytes each backend signs or checks.
-fn primitives(c: &mut Criterion, [systempay, sips, paybox, ogone]: [&dyn Backend; 4]) {
+fn primitives([systempay, sips, paybox, ogone]: [&dyn Backend; 4]) -> Vec<Primitive> {
+    let mut out = Vec::new();
+    let mut add = |name, next_to, run: Box<dyn Fn()>| out.push(Primitive { name, next_to, run });
     // SystemPay: SHA-1 of the vads values sorted by name, joined by "+", then the secret.
     let signing = |fields: &[(String, String)]| {
         let mut vads: Vec<&(String, String)> = fields
@@ -160,13 +198,21 @@ fn primitives(c: &mut Criterion, [systempay, sips, paybox, ogone]: [&dyn Backend
             + "1122334455667788"
     };
     let sp_request = signing(&form(systempay));
-    c.bench_function("primitive/sha1 (systempay request)", |b| {
-        b.iter(|| black_box(hex::encode(Sha1::digest(black_box(sp_request.as_bytes())))))
-    });
+    add(
+        "primitive/sha1 (systempay request)",
+        "systempayv2/request",
+        Box::new(move || {
+            black_box(hex::encode(Sha1::digest(black_box(sp_request.as_bytes()))));
+        }),
+    );
     let sp_return = signing(&pairs(SYSTEMPAY_RETURN));
-    c.bench_function("primitive/sha1 (systempay response)", |b| {
-        b.iter(|| black_box(hex::encode(Sha1::digest(black_box(sp_return.as_bytes())))))
-    });
+    add(
+        "primitive/sha1 (systempay response)",
+        "systempayv2/response",
+        Box::new(move || {
+            black_box(hex::encode(Sha1::digest(black_box(sp_return.as_bytes()))));
+        }),
+    );
     // Sips: SHA-256 of Data then the secret key (the public simulation key here).
     let key = polypay_bankform::sips2::SIMULATION_SECRET_KEY;
     let sips = form(sips)
@@ -175,18 +221,26 @@ fn primitives(c: &mut Criterion, [systempay, sips, paybox, ogone]: [&dyn Backend
         .expect("Data")
         .1
         + key;
-    c.bench_function("primitive/sha256 (sips request)", |b| {
-        b.iter(|| black_box(hex::encode(Sha256::digest(black_box(sips.as_bytes())))))
-    });
+    add(
+        "primitive/sha256 (sips request)",
+        "sips2/request",
+        Box::new(move || {
+            black_box(hex::encode(Sha256::digest(black_box(sips.as_bytes()))));
+        }),
+    );
     let data = pairs(SIPS_RETURN)
         .into_iter()
         .find(|(n, _)| n == "Data")
         .expect("Data")
         .1
         + key;
-    c.bench_function("primitive/sha256 (sips response)", |b| {
-        b.iter(|| black_box(hex::encode(Sha256::digest(black_box(data.as_bytes())))))
-    });
+    add(
+        "primitive/sha256 (sips response)",
+        "sips2/response",
+        Box::new(move || {
+            black_box(hex::encode(Sha256::digest(black_box(data.as_bytes()))));
+        }),
+    );
     // Paybox: HMAC-SHA-512 of the fields; RSA-SHA1 verification of the return.
     let key = hex::decode("0123456789ABCDEF".repeat(8)).expect("hex");
     let paybox = form(paybox)
@@ -195,39 +249,46 @@ fn primitives(c: &mut Criterion, [systempay, sips, paybox, ogone]: [&dyn Backend
         .map(|(n, v)| format!("{n}={v}"))
         .collect::<Vec<_>>()
         .join("&");
-    c.bench_function("primitive/hmac-sha512 (paybox request)", |b| {
-        b.iter(|| {
+    add(
+        "primitive/hmac-sha512 (paybox request)",
+        "paybox/request",
+        Box::new(move || {
             let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(&key).expect("key");
             mac.update(black_box(paybox.as_bytes()));
-            black_box(hex::encode_upper(mac.finalize().into_bytes()))
-        })
-    });
+            black_box(hex::encode_upper(mac.finalize().into_bytes()));
+        }),
+    );
     let public = RsaPublicKey::from_public_key_pem(TEST_PUBKEY).expect("public key");
     let (_, sig) = paybox_return();
     let (n, e) = (public.n().to_bytes_be(), public.e().to_bytes_be());
-    c.bench_function("primitive/rsa-sha1 verify, ring (paybox response)", |b| {
-        b.iter(|| {
+    let rsa_sig = sig.clone();
+    add(
+        "primitive/rsa-sha1 verify, ring (paybox response)",
+        "paybox/response",
+        Box::new(move || {
             black_box(
                 ring::signature::RsaPublicKeyComponents { n: &n, e: &e }
                     .verify(
                         &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
                         black_box(PAYBOX_SIGNED.as_bytes()),
-                        &sig,
+                        &rsa_sig,
                     )
                     .is_ok(),
-            )
-        })
-    });
-    c.bench_function("primitive/rsa-sha1 verify, rsa crate (before)", |b| {
-        b.iter(|| {
+            );
+        }),
+    );
+    add(
+        "primitive/rsa-sha1 verify, rsa crate (before)",
+        "",
+        Box::new(move || {
             let digest: [u8; 20] = Sha1::digest(black_box(PAYBOX_SIGNED.as_bytes())).into();
             black_box(
                 public
                     .verify(Pkcs1v15Sign::new::<Sha1>(), &digest, &sig)
                     .is_ok(),
-            )
-        })
-    });
+            );
+        }),
+    );
     // Ogone: SHA-1 of NAME=value+key for the signed fields sorted by name, in latin-1 (every
     // field polypay sends is signed); returns are checked over latin-1 and UTF-8 bytes.
     let mut fields: Vec<(String, String)> = form(ogone)
@@ -241,17 +302,92 @@ fn primitives(c: &mut Criterion, [systempay, sips, paybox, ogone]: [&dyn Backend
             .map(|(n, v)| format!("{n}={v}sécret"))
             .collect::<String>(),
     );
-    c.bench_function("primitive/sha1 (ogone request)", |b| {
-        b.iter(|| black_box(hex::encode_upper(Sha1::digest(black_box(&sha_in)))))
-    });
-    let sha_out = OGONE_SHA_OUT.as_bytes();
+    add(
+        "primitive/sha1 (ogone request)",
+        "ogone/request",
+        Box::new(move || {
+            black_box(hex::encode_upper(Sha1::digest(black_box(&sha_in))));
+        }),
+    );
     let sha_out_latin1 = latin1(OGONE_SHA_OUT);
-    c.bench_function("primitive/2 x sha1 (ogone response)", |b| {
-        b.iter(|| {
-            black_box(Sha1::digest(black_box(sha_out)));
-            black_box(Sha1::digest(black_box(&sha_out_latin1)))
-        })
-    });
+    add(
+        "primitive/2 x sha1 (ogone response)",
+        "ogone/response",
+        Box::new(move || {
+            black_box(Sha1::digest(black_box(OGONE_SHA_OUT.as_bytes())));
+            black_box(Sha1::digest(black_box(&sha_out_latin1)));
+        }),
+    );
+    out
+}
+
+/// One measured call.
+type Op<'a> = Box<dyn Fn() + 'a>;
+
+/// Each primitive as a criterion benchmark.
+fn bench_primitives(c: &mut Criterion, primitives: &[Primitive]) {
+    for p in primitives {
+        c.bench_function(p.name, |b| b.iter(|| (p.run)()));
+    }
+}
+
+/// The ratio of each backend operation to its primitive, measured interleaved: every round
+/// runs a short batch of the operation then a short batch of the primitive, so both see the
+/// same machine (on a shared machine the load drifts faster than criterion's benchmarks run,
+/// and a batch of a few hundred microseconds is rarely preempted). Prints the median ratio
+/// of 201 rounds. Enabled by `POLYPAY_BENCH_RATIOS=1`.
+fn ratios(setups: &[(&'static str, Arc<dyn Backend>, Incoming)], primitives: &[Primitive]) {
+    const ROUNDS: usize = 201;
+    const BATCH: u32 = 64;
+    let per_call = |f: &dyn Fn()| {
+        let start = std::time::Instant::now();
+        for _ in 0..BATCH {
+            f();
+        }
+        start.elapsed().as_nanos() as f64 / f64::from(BATCH)
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let req = request();
+    for (kind, b, ret) in setups {
+        let ops: [(&str, Op<'_>); 2] = [
+            (
+                "request",
+                Box::new(|| {
+                    black_box(b.request(black_box(&req), cx()).expect("request"));
+                }),
+            ),
+            (
+                "response",
+                Box::new(|| {
+                    black_box(b.response(black_box(ret), cx()).expect("response"));
+                }),
+            ),
+        ];
+        for (op, run) in ops {
+            let name = format!("{kind}/{op}");
+            let Some(p) = primitives.iter().find(|p| p.next_to == name) else {
+                continue;
+            };
+            let (mut ours, mut bare, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..ROUNDS {
+                let a = per_call(&*run);
+                let b = per_call(&*p.run);
+                ours.push(a);
+                bare.push(b);
+                ratio.push(a / b);
+            }
+            println!(
+                "ratio {name}: {:.2}x the primitive ({:.2} µs / {:.2} µs; medians of {ROUNDS} \
+                 interleaved rounds of {BATCH} calls)",
+                median(ratio),
+                median(ours) / 1000.0,
+                median(bare) / 1000.0,
+            );
+        }
+    }
 }
 
 /// What the public types cost by themselves: the owned form of a SystemPay request, and the
@@ -262,16 +398,33 @@ fn floors(c: &mut Criterion, systempay: &dyn Backend) {
     let url = url::Url::parse("https://paiement.systempay.fr/vads-payment/").expect("url");
     let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
     let values: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
-    c.bench_function("floor/owned form of the systempay request", |b| {
+    c.bench_function(
+        "floor/Vec<(String, String)> form of the systempay request",
+        |b| {
+            b.iter(|| {
+                let mut form = Vec::with_capacity(names.len());
+                for (n, v) in names.iter().zip(&values) {
+                    form.push((String::from(*n), String::from(*v)));
+                }
+                black_box((url.clone(), form))
+            })
+        },
+    );
+    let ret = pairs(SYSTEMPAY_RETURN);
+    c.bench_function("floor/FormFields of the systempay request", |b| {
         b.iter(|| {
-            let mut form = Vec::with_capacity(names.len());
+            let bytes = names
+                .iter()
+                .zip(&values)
+                .map(|(n, v)| n.len() + v.len())
+                .sum();
+            let mut form = polypay_core::FormFields::with_capacity(names.len(), bytes);
             for (n, v) in names.iter().zip(&values) {
-                form.push((String::from(*n), String::from(*v)));
+                form.push(n, v);
             }
             black_box((url.clone(), form))
         })
     });
-    let ret = pairs(SYSTEMPAY_RETURN);
     c.bench_function("floor/owned bank_data of the systempay response", |b| {
         b.iter(|| {
             let mut map = serde_json::Map::with_capacity(ret.len());

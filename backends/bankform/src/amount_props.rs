@@ -34,7 +34,7 @@ fn cx() -> Context<'static> {
 /// The field carrying the amount and the one naming the currency, as the bank reads them.
 fn encoded(kind: &str, intent: &PaymentIntent) -> (String, String) {
     let pairs: Vec<(String, String)> = match &intent.action {
-        Action::Form { fields, .. } => fields.clone(),
+        Action::Form { fields, .. } => fields.to_vec(),
         Action::Redirect { url } => url.query_pairs().into_owned().collect(),
         other => panic!("{kind}: unexpected action {other:?}"),
     };

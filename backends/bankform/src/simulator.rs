@@ -39,10 +39,7 @@ pub(crate) const KINDS: [&str; 6] = ["systempayv2", "payzen", "sips2", "paybox",
 
 fn form_field<'a>(intent: &'a PaymentIntent, name: &str) -> Option<&'a str> {
     match &intent.action {
-        Action::Form { fields, .. } => fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str()),
+        Action::Form { fields, .. } => fields.get(name),
         _ => None,
     }
 }

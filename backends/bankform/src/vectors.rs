@@ -97,7 +97,7 @@ fn requests_match_eopayment() {
                 assert_eq!(url.as_str(), eop["url"].as_str().unwrap(), "{name}");
                 let mut theirs: Vec<(String, String)> =
                     serde_json::from_value(eop["fields"].clone()).unwrap();
-                let mut ours = fields.clone();
+                let mut ours = fields.to_vec();
                 if kind == "systempayv2" || kind == "payzen" {
                     theirs.sort();
                     ours.sort();

@@ -22,6 +22,8 @@ pub(crate) struct Received<'a> {
     /// The raw (still percent-encoded) text the pairs came from: the query string, or the
     /// body when the query string is empty.
     pub(crate) raw: &'a str,
+    /// `BankData::name_fingerprint` of each name, for quick lookups.
+    prints: Vec<u64>,
 }
 
 impl<'a> Received<'a> {
@@ -81,21 +83,27 @@ impl<'a> Received<'a> {
             }
             i += 1;
         }
-        if let Some(name) = first_duplicate(pairs.len(), |i| pairs[i].0.as_ref()) {
+        let prints: Vec<u64> = pairs
+            .iter()
+            .map(|(n, _)| BankData::name_fingerprint(n))
+            .collect();
+        if let Some(name) = first_duplicate(pairs.len(), |i| pairs[i].0.as_ref(), |i| prints[i]) {
             return Err(Error::malformed(format!(
                 "the parameter {:?} is given twice",
                 shorten(name)
             )));
         }
-        Ok(Received { pairs, raw })
+        Ok(Received { pairs, raw, prints })
     }
 
     /// The value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
+        let print = BankData::name_fingerprint(name);
+        self.prints
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
+            .zip(&self.pairs)
+            .find(|(p, (n, _))| **p == print && n == name)
+            .map(|(_, (_, v))| v.as_ref())
     }
 
     /// The value of `name`, or a [`Error::Malformed`] naming it.
@@ -135,22 +143,18 @@ where
 /// The first name (in order of its second occurrence) that appears twice among the `n` names
 /// given by `name`. Small sets compare cheap fingerprints pairwise; large (hostile) ones are
 /// sorted, so that the check stays O(n log n).
-pub(crate) fn first_duplicate<'n>(n: usize, name: impl Fn(usize) -> &'n str) -> Option<&'n str> {
+/// `print(i)` is the `BankData::name_fingerprint` of `name(i)`.
+pub(crate) fn first_duplicate<'n>(
+    n: usize,
+    name: impl Fn(usize) -> &'n str,
+    print: impl Fn(usize) -> u64,
+) -> Option<&'n str> {
     const SMALL: usize = 64;
     if n <= SMALL {
-        let mut prints = [0u64; SMALL];
-        for i in 0..n {
-            let (ni, pi) = (name(i), polypay_core::BankData::name_fingerprint(name(i)));
-            let earlier = prints.get(..i).unwrap_or_default();
-            if earlier
-                .iter()
-                .enumerate()
-                .any(|(j, pj)| *pj == pi && name(j) == ni)
-            {
-                return Some(ni);
-            }
-            if let Some(slot) = prints.get_mut(i) {
-                *slot = pi;
+        for i in 1..n {
+            let pi = print(i);
+            if (0..i).any(|j| print(j) == pi && name(j) == name(i)) {
+                return Some(name(i));
             }
         }
         return None;
@@ -324,17 +328,26 @@ mod tests {
     #[test]
     fn duplicates_small_and_large() {
         let names = ["a", "b", "c", "b", "a"];
-        assert_eq!(first_duplicate(names.len(), |i| names[i]), Some("b"));
-        assert_eq!(first_duplicate(3, |i| names[i]), None);
+        let print = |i: usize| BankData::name_fingerprint(names[i]);
+        assert_eq!(first_duplicate(names.len(), |i| names[i], print), Some("b"));
+        assert_eq!(first_duplicate(3, |i| names[i], print), None);
         // Past the pairwise limit the sort path reports the same name: the one whose second
         // occurrence comes first.
         let many: Vec<String> = (0..500).map(|i| format!("n{i}")).collect();
         let mut with_dups = many.clone();
         with_dups.push("n400".into());
         with_dups.push("n7".into());
-        assert_eq!(first_duplicate(many.len(), |i| many[i].as_str()), None);
+        let print = |v: &[String], i: usize| BankData::name_fingerprint(&v[i]);
         assert_eq!(
-            first_duplicate(with_dups.len(), |i| with_dups[i].as_str()),
+            first_duplicate(many.len(), |i| many[i].as_str(), |i| print(&many, i)),
+            None
+        );
+        assert_eq!(
+            first_duplicate(
+                with_dups.len(),
+                |i| with_dups[i].as_str(),
+                |i| print(&with_dups, i)
+            ),
             Some("n400")
         );
         let query: String = many.iter().map(|n| format!("{n}=1&")).collect();

@@ -108,12 +108,13 @@ impl Ogone {
         if complus.is_empty() {
             return Err(Error::invalid_input("the transaction id must not be empty"));
         }
+        let fields = f.into_form();
         Ok(PaymentIntent::new(
             complus,
             Action::Form {
                 url: self.url.clone(),
                 method: FormMethod::Post,
-                fields: f.into_vec(),
+                fields,
             },
         ))
     }

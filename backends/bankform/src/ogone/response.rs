@@ -3,7 +3,8 @@
 use std::borrow::Cow;
 
 use polypay_core::{
-    Amount, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent,
+    Amount, BankData, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result,
+    ReturnContent,
 };
 
 use super::Ogone;
@@ -47,16 +48,25 @@ impl Ogone {
             }
         }
         // Names were unique as received; upper-casing may have made two of them equal.
-        if renamed && let Some(upper) = first_duplicate(pairs.len(), |i| pairs[i].0.as_ref()) {
+        let prints: Vec<u64> = pairs
+            .iter()
+            .map(|(n, _)| BankData::name_fingerprint(n))
+            .collect();
+        if renamed
+            && let Some(upper) =
+                first_duplicate(pairs.len(), |i| pairs[i].0.as_ref(), |i| prints[i])
+        {
             return Err(Error::malformed(format!(
                 "the parameter {upper} is given twice"
             )));
         }
         let get = |name: &str| {
-            pairs
+            let print = BankData::name_fingerprint(name);
+            prints
                 .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_ref())
+                .zip(&pairs)
+                .find(|(p, (n, _))| **p == print && n == name)
+                .map(|(_, (_, v))| v.as_ref())
         };
         let (Some(order), Some(payid), Some(status), Some(ncerror)) =
             (get("ORDERID"), get("PAYID"), get("STATUS"), get("NCERROR"))

@@ -215,12 +215,13 @@ impl Paybox {
         }
         let hmac = signature::hmac(&self.hmac_key, f.iter());
         f.push("PBX_HMAC", hmac);
+        let fields = f.into_form();
         Ok(PaymentIntent::new(
             command,
             Action::Form {
                 url: self.system_url.clone(),
                 method: FormMethod::Post,
-                fields: f.into_vec(),
+                fields,
             },
         ))
     }

@@ -48,7 +48,7 @@ fn cx() -> Context<'static> {
 
 fn fields(intent: &PaymentIntent) -> Vec<(String, String)> {
     match &intent.action {
-        Action::Form { fields, .. } => fields.clone(),
+        Action::Form { fields, .. } => fields.to_vec(),
         other => panic!("{other:?}"),
     }
 }

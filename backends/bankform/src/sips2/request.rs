@@ -1,7 +1,9 @@
 //! Building the Paypage form: `Data` (ordered `key=value` pairs joined with `|`, no escaping),
 //! `Seal`, `InterfaceVersion`.
 
-use polypay_core::{Action, Context, Error, FormMethod, PaymentIntent, PaymentRequest, Result};
+use polypay_core::{
+    Action, Context, Error, FormFields, FormMethod, PaymentIntent, PaymentRequest, Result,
+};
 
 use super::Sips2;
 use super::config::{CaptureMode, SealAlgorithm};
@@ -157,14 +159,13 @@ impl Sips2 {
         let (data, reference) = self.data(req, cx)?;
         let algo = self.config.seal_algorithm;
         let seal = sign::hex_lower(&seal::paypage_raw(algo, &data, self.seal_key()));
-        let mut fields = vec![
-            ("Data".into(), data),
-            ("Seal".into(), seal),
-            ("InterfaceVersion".into(), INTERFACE_VERSION.into()),
-        ];
+        let mut fields = FormFields::with_capacity(4, data.len() + seal.len() + 64);
+        fields.push("Data", &data);
+        fields.push("Seal", &seal);
+        fields.push("InterfaceVersion", INTERFACE_VERSION);
         // The default algorithm is implied (eopayment sends no SealAlgorithm field).
         if algo != SealAlgorithm::Sha256 {
-            fields.push(("SealAlgorithm".into(), algo.as_str().into()));
+            fields.push("SealAlgorithm", algo.as_str());
         }
         Ok(PaymentIntent::new(
             reference,

@@ -78,6 +78,7 @@ fn request_data_in_order() {
     let Action::Form { fields, url, .. } = intent.action else {
         panic!()
     };
+    let fields = fields.to_vec();
     assert_eq!(
         url.as_str(),
         "https://payment-webinit.simu.sips-services.com/paymentInit"
@@ -103,6 +104,7 @@ fn request_data_in_order() {
     let Action::Form { fields, .. } = intent.action else {
         panic!()
     };
+    let fields = fields.to_vec();
     assert!(
         fields[0].1.ends_with("|amount=1000|captureDay=2"),
         "{}",
@@ -222,6 +224,7 @@ fn hmac_seal_option() {
     let Action::Form { fields, .. } = intent.action else {
         panic!()
     };
+    let fields = fields.to_vec();
     assert_eq!(fields[3], ("SealAlgorithm".into(), "HMAC-SHA-256".into()));
     assert_eq!(
         fields[1].1,

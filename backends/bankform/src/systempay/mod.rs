@@ -120,6 +120,9 @@ pub struct SystemPay {
     /// HMAC keys of the TEST and PRODUCTION secrets, prepared once.
     hmac_test: HmacSha256,
     hmac_production: Option<HmacSha256>,
+    /// Whether every form value taken from the configuration passes the field checks (then
+    /// requests need not check them again; otherwise each request reports them).
+    config_values_valid: bool,
 }
 
 fn capabilities() -> Capabilities {
@@ -166,6 +169,7 @@ impl SystemPay {
             .secret_production
             .as_ref()
             .map(|s| HmacSha256::new(s.expose().as_bytes()));
+        let config_values_valid = request::config_values_valid(&config);
         Ok(SystemPay {
             flavor,
             config,
@@ -173,6 +177,7 @@ impl SystemPay {
             description,
             hmac_test,
             hmac_production,
+            config_values_valid,
         })
     }
 

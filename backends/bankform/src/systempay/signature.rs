@@ -66,10 +66,9 @@ fn sorted_signing_string<'a>(
     fields: impl Iterator<Item = (&'a str, &'a str)> + Clone,
     secret: &str,
 ) -> String {
-    let vads = fields.filter(|(n, _)| n.starts_with("vads_"));
-    let len = vads.clone().map(|(_, v)| v.len() + 1).sum::<usize>() + secret.len();
-    let mut s = String::with_capacity(len);
-    for (_, value) in vads {
+    // One pass: values are short, so a generous first guess rarely reallocates.
+    let mut s = String::with_capacity(fields.size_hint().0 * 32 + secret.len());
+    for (_, value) in fields.filter(|(n, _)| n.starts_with("vads_")) {
         s.push_str(value);
         s.push('+');
     }

@@ -32,7 +32,7 @@ fn cx() -> Context<'static> {
 
 fn form(intent: &PaymentIntent) -> Vec<(String, String)> {
     match &intent.action {
-        Action::Form { fields, .. } => fields.clone(),
+        Action::Form { fields, .. } => fields.to_vec(),
         other => panic!("{other:?}"),
     }
 }
@@ -89,6 +89,41 @@ fn generated_fields() {
     let mut sorted = names[..names.len() - 1].to_vec();
     sorted.sort_unstable();
     assert_eq!(sorted, names[..names.len() - 1]);
+}
+
+/// Configuration values that fail the field checks are reported by every request, all at
+/// once, whether they stand in the base form, replace a constant or are presets; valid ones
+/// are checked once, when the backend is built.
+#[test]
+fn bad_configuration_values_are_reported_by_requests() {
+    let good = backend(json!({ "vads_language": "en", "vads_order_info2": "ok" }));
+    assert!(good.config_values_valid);
+    let f = form(
+        &good
+            .build_request(&PaymentRequest::new(Amount::parse("EUR:1").unwrap()), &cx())
+            .unwrap(),
+    );
+    assert_eq!(field(&f, "vads_language"), Some("en"));
+    assert_eq!(field(&f, "vads_order_info2"), Some("ok"));
+    // The schema already refuses most bad values (patterns of vads_site_id, URLs, cards);
+    // presets are checked by the field rules only.
+    let bad = backend(json!({
+        "vads_language": "english",
+        "vads_order_info2": "line\u{1}break",
+        "vads_cust_country": "F1",
+    }));
+    assert!(!bad.config_values_valid);
+    let err = bad
+        .build_request(&PaymentRequest::new(Amount::parse("EUR:1").unwrap()), &cx())
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "vads_language must be exactly 2",
+        "vads_order_info2 must contain only printable",
+        "vads_cust_country must contain only letters",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use polypay_core::{Action, FormMethod, PaymentIntent, Timestamp};
+use polypay_core::{Action, FormFields, FormMethod, PaymentIntent, Timestamp};
 use serde::Deserialize;
 use serde::de::Error as _;
 use serde_json::{Map, Value};
@@ -28,7 +28,7 @@ struct ActionFields<'a> {
     #[serde(default)]
     method: Option<FormMethod>,
     #[serde(default)]
-    fields: Option<Vec<(String, String)>>,
+    fields: Option<FormFields>,
     #[serde(default)]
     html: Option<String>,
     #[serde(default)]
@@ -156,7 +156,7 @@ mod tests {
                 Action::Form {
                     url: "https://bank.example/form".parse().unwrap(),
                     method: FormMethod::Post,
-                    fields: vec![("a".into(), "\"é\"".into())],
+                    fields: [("a", "\"é\"")].into(),
                 },
             ),
             PaymentIntent::new(
