@@ -12,7 +12,7 @@
 //! built on first use (and kept), and mutable access turns it into that map for good.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::{Deref, DerefMut, Range};
 use std::sync::OnceLock;
 
 use serde::de::{MapAccess, Visitor};
@@ -133,6 +133,7 @@ impl BankData {
     /// assert_eq!(BankData::name_fingerprint("vads_amount"), BankData::name_fingerprint("vads_amount"));
     /// assert_ne!(BankData::name_fingerprint("vads_amount"), BankData::name_fingerprint("vads_amounts"));
     /// ```
+    #[inline]
     pub fn name_fingerprint(name: &str) -> u64 {
         let b = name.as_bytes();
         let word = |bytes: &[u8]| {
@@ -316,6 +317,70 @@ impl BankData {
             });
         }
         data
+    }
+
+    /// Text fields whose names and values are ranges of `text`, in order: a bank's raw return
+    /// can be the buffer as it is (with any decoded values appended), so that building the
+    /// data copies it once instead of field by field. The text between the ranges stays in
+    /// the buffer, unused. `None` when a range is not a piece of `text` (out of bounds, or
+    /// not on character boundaries). A name given twice keeps its first place and its last
+    /// value, as with [`BankData::from_text_pairs`].
+    ///
+    /// ```
+    /// let raw = String::from("a=1&b=2");
+    /// let data = polypay_core::BankData::from_text_ranges(raw, &[(0..1, 2..3), (4..5, 6..7)]).unwrap();
+    /// assert_eq!(serde_json::to_string(&data)?, r#"{"a":"1","b":"2"}"#);
+    /// assert!(polypay_core::BankData::from_text_ranges("é".into(), &[(0..1, 1..2)]).is_none());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn from_text_ranges(
+        text: String,
+        fields: &[(Range<usize>, Range<usize>)],
+    ) -> Option<BankData> {
+        let piece = |r: &Range<usize>| text.get(r.clone());
+        if !fields
+            .iter()
+            .all(|(n, v)| piece(n).is_some() && piece(v).is_some())
+        {
+            return None;
+        }
+        let name = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|(n, _)| piece(n))
+                .unwrap_or_default()
+        };
+        let mut prints = [0u64; COMPACT_MAX];
+        let distinct = fields.len() <= COMPACT_MAX
+            && (0..fields.len()).all(|i| {
+                let print = BankData::name_fingerprint(name(i));
+                let clash = (0..i).any(|j| prints.get(j) == Some(&print) && name(j) == name(i));
+                if let Some(slot) = prints.get_mut(i) {
+                    *slot = print;
+                }
+                !clash
+            });
+        if !distinct {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(n, v)| (piece(n).unwrap_or_default(), piece(v).unwrap_or_default()))
+                .collect();
+            return Some(BankData::from_text_pairs(&pairs));
+        }
+        let entries = fields
+            .iter()
+            .zip(prints)
+            .map(|((n, v), print)| Entry {
+                print,
+                name: (n.start, n.end),
+                value: Slot::Text(v.start, v.end),
+            })
+            .collect();
+        Some(BankData {
+            text,
+            entries,
+            map: OnceLock::new(),
+        })
     }
 
     /// Sets the text field `name` to `value`, replacing it where it stands if present.

@@ -89,6 +89,7 @@ impl FormFields {
     /// assert_eq!(f.len(), 2);
     /// assert_eq!(f.get("a"), Some("1"));
     /// ```
+    #[inline]
     pub fn push(&mut self, name: &str, value: &str) {
         let start = self.text.len();
         self.text.push_str(name);
@@ -111,7 +112,11 @@ impl FormFields {
     /// assert_eq!(f.iter().collect::<Vec<_>>(), [("a", "3"), ("b", "2"), ("c", "4")]);
     /// ```
     pub fn set(&mut self, name: &str, value: &str) -> usize {
-        let Some(index) = self.iter().position(|(n, _)| n == name) else {
+        let position = self
+            .spans
+            .iter()
+            .position(|s| self.name_bytes(s) == name.as_bytes());
+        let Some(index) = position else {
             self.push(name, value);
             return self.len() - 1;
         };
@@ -142,19 +147,8 @@ impl FormFields {
     pub fn sort_by_name(&mut self) {
         /// Forms this long or shorter are sorted with their keys on the stack.
         const ON_STACK: usize = 48;
-        let text = &self.text;
-        let name = |s: &Span| text.get(s.start..s.name_end).unwrap_or_default().as_bytes();
-        // Each name's leading 16 bytes as one integer (zero-padded, big-endian): names with
-        // different keys are ordered as their keys, equal keys are ordered by the full names.
-        let key = |s: &Span| {
-            let name = name(s);
-            let mut k = [0u8; 16];
-            let n = name.len().min(16);
-            if let (Some(slot), Some(head)) = (k.get_mut(..n), name.get(..n)) {
-                slot.copy_from_slice(head);
-            }
-            u128::from_be_bytes(k)
-        };
+        let name = |s: &Span| self.name_bytes(s);
+        let key = |s: &Span| sort_key(name(s));
         let before = |a: &(u128, Span), b: &(u128, Span)| match a.0.cmp(&b.0) {
             std::cmp::Ordering::Equal => name(&a.1) < name(&b.1),
             o => o.is_lt(),
@@ -199,6 +193,7 @@ impl FormFields {
     /// ```
     /// assert_eq!(polypay_core::FormFields::new().len(), 0);
     /// ```
+    #[inline]
     pub fn len(&self) -> usize {
         self.spans.len()
     }
@@ -208,6 +203,7 @@ impl FormFields {
     /// ```
     /// assert!(polypay_core::FormFields::new().is_empty());
     /// ```
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
@@ -219,8 +215,22 @@ impl FormFields {
     /// assert_eq!(f.get("Seal"), Some("6ca3"));
     /// assert_eq!(f.get("seal"), None);
     /// ```
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        let span = self
+            .spans
+            .iter()
+            .find(|s| self.name_bytes(s) == name.as_bytes())?;
+        Some(self.field(*span).1)
+    }
+
+    /// The bytes of a field's name (no character-boundary checks: for comparisons).
+    #[inline]
+    fn name_bytes(&self, span: &Span) -> &[u8] {
+        self.text
+            .as_bytes()
+            .get(span.start..span.name_end)
+            .unwrap_or_default()
     }
 
     /// The field at `index`, in order.
@@ -230,6 +240,7 @@ impl FormFields {
     /// assert_eq!(f.at(1), Some(("b", "2")));
     /// assert_eq!(f.at(2), None);
     /// ```
+    #[inline]
     pub fn at(&self, index: usize) -> Option<(&str, &str)> {
         self.spans.get(index).map(|span| self.field(*span))
     }
@@ -241,6 +252,7 @@ impl FormFields {
     /// let names: Vec<&str> = f.iter().map(|(name, _)| name).collect();
     /// assert_eq!(names, ["a", "b"]);
     /// ```
+    #[inline]
     pub fn iter(&self) -> FormFieldsIter<'_> {
         FormFieldsIter {
             fields: self,
@@ -260,6 +272,7 @@ impl FormFields {
             .collect()
     }
 
+    #[inline]
     fn field(&self, span: Span) -> (&str, &str) {
         // The offsets were taken from `text` as the fields were pushed, at boundaries of the
         // pushed `&str`s, so both ranges are in bounds and on character boundaries; `get`
@@ -273,6 +286,35 @@ impl FormFields {
     }
 }
 
+/// A name's leading 16 bytes as one integer (zero-padded, big-endian): names with different
+/// keys are ordered as their keys; names with equal keys must be compared in full. Read with
+/// word loads, not a copy into a buffer (a short copy followed by a wide read stalls).
+fn sort_key(name: &[u8]) -> u128 {
+    let word = |bytes: Option<&[u8]>| {
+        u64::from_be_bytes(
+            bytes
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .unwrap_or_default(),
+        )
+    };
+    let len = name.len();
+    let (high, low) = if len >= 16 {
+        (word(name.get(..8)), word(name.get(8..16)))
+    } else if len > 8 {
+        // The last eight bytes, shifted so that bytes 8.. come first.
+        let tail = word(name.get(len - 8..));
+        (word(name.get(..8)), tail << ((16 - len) * 8))
+    } else if len == 8 {
+        (word(name.get(..8)), 0)
+    } else if len > 0 {
+        let short = name.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        (short << ((8 - len) * 8), 0)
+    } else {
+        (0, 0)
+    };
+    (u128::from(high) << 64) | u128::from(low)
+}
+
 /// The fields of a [`FormFields`] in order (see [`FormFields::iter`]).
 #[derive(Clone)]
 pub struct FormFieldsIter<'a> {
@@ -283,10 +325,12 @@ pub struct FormFieldsIter<'a> {
 impl<'a> Iterator for FormFieldsIter<'a> {
     type Item = (&'a str, &'a str);
 
+    #[inline]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         self.spans.next().map(|span| self.fields.field(*span))
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.spans.size_hint()
     }
@@ -295,6 +339,7 @@ impl<'a> Iterator for FormFieldsIter<'a> {
 impl ExactSizeIterator for FormFieldsIter<'_> {}
 
 impl DoubleEndedIterator for FormFieldsIter<'_> {
+    #[inline]
     fn next_back(&mut self) -> Option<Self::Item> {
         self.spans.next_back().map(|span| self.fields.field(*span))
     }
@@ -500,6 +545,18 @@ mod tests {
         f.sort_by_name();
         assert_eq!(f.to_vec(), expected);
         assert_eq!(f.iter().rev().count(), names.len());
+    }
+
+    #[test]
+    fn sort_keys_are_padded_prefixes() {
+        for len in 0..=20 {
+            let name: Vec<u8> = (1..=len).map(|i| i as u8 * 11).collect();
+            let mut padded = [0u8; 16];
+            for (slot, b) in padded.iter_mut().zip(&name) {
+                *slot = *b;
+            }
+            assert_eq!(sort_key(&name), u128::from_be_bytes(padded), "{len}");
+        }
     }
 
     #[test]

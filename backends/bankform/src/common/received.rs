@@ -40,48 +40,42 @@ impl<'a> Received<'a> {
         let bytes = raw.as_bytes();
         // Sized exactly: a return's pairs then fit the allocator's fast small-block path.
         let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', bytes).count() + 1);
-        // One pass: where the piece starts, where its first `=` is, and whether its name or
-        // value holds `%` or `+` (only those need decoding; the rest is borrowed).
-        let (mut start, mut eq) = (0, None);
-        let (mut name_coded, mut value_coded) = (false, false);
-        let mut i = 0;
-        while i <= bytes.len() {
-            // Skip ordinary bytes quickly: only `&`, `=`, `%` and `+` matter here.
-            while bytes.get(i).is_some_and(|b| !SPECIAL[usize::from(*b)]) {
-                i += 1;
+        // One vectorized pass finds the `&` separators and the bytes that need decoding
+        // (`%`, `+`: rare, so each piece remembers only its first and last); `=` is looked for
+        // in each piece. What needs no decoding is borrowed.
+        let text = |part: Option<&'a str>, coded: bool| {
+            let part = part.unwrap_or_default();
+            if coded {
+                decode_bytes(part.as_bytes(), decoding).map(Cow::Owned)
+            } else {
+                Ok(Cow::Borrowed(part))
             }
-            match bytes.get(i).copied().unwrap_or(b'&') {
-                b'&' => {
-                    if i > start {
-                        // `&` and `=` are ASCII, so these indices are character boundaries.
-                        let (name, value) = match eq {
-                            Some(e) => (raw.get(start..e), raw.get(e + 1..i)),
-                            None => (raw.get(start..i), Some("")),
-                        };
-                        let text = |part: Option<&'a str>, coded: bool| {
-                            let part = part.unwrap_or_default();
-                            if coded {
-                                decode_bytes(part.as_bytes(), decoding).map(Cow::Owned)
-                            } else {
-                                Ok(Cow::Borrowed(part))
-                            }
-                        };
-                        pairs.push((text(name, name_coded)?, text(value, value_coded)?));
-                    }
-                    (start, eq) = (i + 1, None);
-                    (name_coded, value_coded) = (false, false);
-                }
-                b'=' if eq.is_none() => eq = Some(i),
-                b'%' | b'+' if eq.is_none() => name_coded = true,
-                // The rest of a value that needs decoding is the decoder's work.
-                b'%' | b'+' => {
-                    value_coded = true;
-                    i = memchr::memchr(b'&', &bytes[i..]).map_or(bytes.len(), |n| i + n);
-                    continue;
-                }
-                _ => {}
+        };
+        let mut start = 0;
+        let mut coded: Option<(usize, usize)> = None;
+        let ends = memchr::memchr3_iter(b'&', b'%', b'+', bytes).chain([bytes.len()]);
+        for i in ends {
+            if bytes.get(i).is_some_and(|b| *b != b'&') {
+                coded = Some(coded.map_or((i, i), |(first, _)| (first, i)));
+                continue;
             }
-            i += 1;
+            if i > start {
+                // `&` and `=` are ASCII, so these indices are character boundaries.
+                let eq = memchr::memchr(b'=', bytes.get(start..i).unwrap_or_default())
+                    .map(|e| start + e);
+                let (name, value, name_coded, value_coded) = match eq {
+                    Some(e) => (
+                        raw.get(start..e),
+                        raw.get(e + 1..i),
+                        coded.is_some_and(|(first, _)| first < e),
+                        coded.is_some_and(|(_, last)| last > e),
+                    ),
+                    None => (raw.get(start..i), raw.get(i..i), coded.is_some(), false),
+                };
+                pairs.push((text(name, name_coded)?, text(value, value_coded)?));
+            }
+            start = i + 1;
+            coded = None;
         }
         let prints: Vec<u64> = pairs
             .iter()
@@ -123,10 +117,38 @@ impl<'a> Received<'a> {
         self.pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
-    /// The pairs as `bank_data`, in the order received: names and values copied into one
-    /// buffer (two allocations in all).
+    /// The pairs as `bank_data`, in the order received: the raw text copied whole into one
+    /// buffer, the values that were decoded appended to it, and each field a range of it.
     pub(crate) fn into_bank_data(self) -> BankData {
-        pairs_to_bank_data(&self.pairs)
+        let decoded: usize = self
+            .pairs
+            .iter()
+            .flat_map(|(n, v)| [n, v])
+            .filter(|t| matches!(t, Cow::Owned(_)))
+            .map(|t| t.len())
+            .sum();
+        let mut text = String::with_capacity(self.raw.len() + decoded);
+        text.push_str(self.raw);
+        let base = self.raw.as_ptr() as usize;
+        let mut range = |t: &Text<'_>| match t {
+            // Borrowed text is a piece of `raw`: its place there is its range.
+            Cow::Borrowed(piece) => {
+                let start = (piece.as_ptr() as usize).wrapping_sub(base);
+                start..start + piece.len()
+            }
+            Cow::Owned(decoded) => {
+                let start = text.len();
+                text.push_str(decoded);
+                start..text.len()
+            }
+        };
+        let ranges: Vec<_> = self
+            .pairs
+            .iter()
+            .map(|(n, v)| (range(n), range(v)))
+            .collect();
+        // The ranges are pieces of `text` by construction; were one not, the pairs are copied.
+        BankData::from_text_ranges(text, &ranges).unwrap_or_else(|| pairs_to_bank_data(&self.pairs))
     }
 }
 
@@ -168,16 +190,6 @@ pub(crate) fn first_duplicate<'n>(
         .min_by_key(|(_, i)| *i)
         .map(|(n, _)| n)
 }
-
-/// The bytes the form parser stops at.
-const SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'&' as usize] = true;
-    t[b'=' as usize] = true;
-    t[b'%' as usize] = true;
-    t[b'+' as usize] = true;
-    t
-};
 
 /// How percent-decoded bytes become text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,6 +335,41 @@ mod tests {
             }
         }
         walk(&mut word, 0);
+    }
+
+    proptest::proptest! {
+        /// The parser reads what `url`'s form parser reads (which skips empty pieces too),
+        /// and refuses exactly the inputs with a repeated name or invalid UTF-8 once decoded.
+        #[test]
+        fn reads_as_form_urlencoded(raw in "[a=&%+2Fcé]{0,24}") {
+            let incoming = Incoming::get(raw.clone());
+            let reference: Vec<(String, String)> =
+                url::form_urlencoded::parse(raw.trim_start_matches('?').as_bytes())
+                    .into_owned()
+                    .collect();
+            let lossless = url::form_urlencoded::parse(raw.trim_start_matches('?').as_bytes())
+                .all(|(n, v)| !n.contains('\u{fffd}') && !v.contains('\u{fffd}'));
+            let mut names: Vec<&str> = reference.iter().map(|(n, _)| n.as_str()).collect();
+            names.sort_unstable();
+            let distinct = names.windows(2).all(|w| w[0] != w[1]);
+            match Received::parse(&incoming) {
+                Ok(r) => {
+                    let ours: Vec<(String, String)> =
+                        r.iter().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+                    proptest::prop_assert_eq!(&ours, &reference);
+                    for (n, v) in r.iter() {
+                        proptest::prop_assert_eq!(r.get(n), Some(v));
+                    }
+                    // The bank data built over the raw text holds the same fields.
+                    let data = r.into_bank_data();
+                    proptest::prop_assert_eq!(&data, &BankData::from_text_pairs(&ours));
+                    let text = serde_json::to_string(&data).unwrap();
+                    let expected = serde_json::to_string(&BankData::from_text_pairs(&ours)).unwrap();
+                    proptest::prop_assert_eq!(text, expected);
+                }
+                Err(_) => proptest::prop_assert!(!(lossless && distinct) || raw.trim().is_empty()),
+            }
+        }
     }
 
     #[test]

@@ -112,12 +112,12 @@ pub(crate) fn hex_upper(bytes: &[u8]) -> String {
 }
 
 fn hex_with(bytes: &[u8], digits: &[u8; 16]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(digits[usize::from(b >> 4)]));
-        s.push(char::from(digits[usize::from(b & 15)]));
+        out.extend_from_slice(&[digits[usize::from(b >> 4)], digits[usize::from(b & 15)]]);
     }
-    s
+    // Hex digits are ASCII: always text.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Constant-time equality of two byte strings (lengths are not secret).

@@ -18,7 +18,8 @@ pub(crate) fn push_padded(out: &mut String, n: u64, width: usize) {
     for _ in buf.len() - i..width {
         out.push('0');
     }
-    out.extend(buf[i..].iter().map(|b| char::from(*b)));
+    // Digits are ASCII: always text.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// `n` in decimal, zero-padded to at least `width` digits.

@@ -10,7 +10,7 @@ use polypay_core::{
 use super::Ogone;
 use super::config::{Encoding, Environment};
 use super::signature;
-use crate::common::received::{Decoding, Received, first_duplicate, pairs_to_bank_data};
+use crate::common::received::{Decoding, Received, first_duplicate};
 use crate::common::text;
 
 /// The status and English text of a `STATUS` (eopayment's table, plus the documented meanings
@@ -39,14 +39,15 @@ impl Ogone {
             Encoding::Latin1 => Decoding::Latin1,
             Encoding::Utf8 => Decoding::Utf8,
         };
-        let mut pairs = Received::parse_with(incoming, decoding)?.pairs;
+        let mut received = Received::parse_with(incoming, decoding)?;
         let mut renamed = false;
-        for (name, _) in pairs.iter_mut() {
+        for (name, _) in received.pairs.iter_mut() {
             if name.bytes().any(|b| b.is_ascii_lowercase()) {
                 *name = Cow::Owned(name.to_ascii_uppercase());
                 renamed = true;
             }
         }
+        let pairs = &received.pairs;
         // Names were unique as received; upper-casing may have made two of them equal.
         let prints: Vec<u64> = pairs
             .iter()
@@ -64,7 +65,7 @@ impl Ogone {
             let print = BankData::name_fingerprint(name);
             prints
                 .iter()
-                .zip(&pairs)
+                .zip(pairs)
                 .find(|(p, (n, _))| **p == print && n == name)
                 .map(|(_, (_, v))| v.as_ref())
         };
@@ -110,7 +111,8 @@ impl Ogone {
             ")",
         ]));
         resp.test = self.config.environment == Environment::Test;
-        resp.bank_data = pairs_to_bank_data(&pairs);
+        // Names as read (upper case), values as decoded.
+        resp.bank_data = received.into_bank_data();
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
     }
