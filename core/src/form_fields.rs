@@ -102,6 +102,34 @@ impl FormFields {
         });
     }
 
+    /// Sets the value of the field at `index`; whether there is one.
+    ///
+    /// ```
+    /// let mut f: polypay_core::FormFields = [("a", "1")].into_iter().collect();
+    /// assert!(f.set_value(0, "2"));
+    /// assert!(!f.set_value(1, "3"));
+    /// assert_eq!(f.get("a"), Some("2"));
+    /// ```
+    pub fn set_value(&mut self, index: usize, value: &str) -> bool {
+        let Some(name) = self.spans.get(index).map(|s| (s.start, s.name_end)) else {
+            return false;
+        };
+        // The name is written again next to the new value, so that each field stays one
+        // range of text; the old text stays in the buffer, unused.
+        let start = self.text.len();
+        self.text.extend_from_within(name.0..name.1);
+        let name_end = self.text.len();
+        self.text.push_str(value);
+        if let Some(span) = self.spans.get_mut(index) {
+            *span = Span {
+                start,
+                name_end,
+                value_end: self.text.len(),
+            };
+        }
+        true
+    }
+
     /// Sets the value of the first field called `name` where it stands, or appends the field;
     /// returns the field's index.
     ///
@@ -120,22 +148,9 @@ impl FormFields {
             self.push(name, value);
             return self.len() - 1;
         };
-        // The name is written again next to the new value, so that each field stays one
-        // range of text; the old text stays in the buffer, unused.
-        let start = self.text.len();
-        self.text.push_str(name);
-        let name_end = self.text.len();
-        self.text.push_str(value);
-        if let Some(span) = self.spans.get_mut(index) {
-            *span = Span {
-                start,
-                name_end,
-                value_end: self.text.len(),
-            };
-        }
+        self.set_value(index, value);
         index
     }
-
     /// Sorts the fields by name (byte order), keeping fields of the same name in their order.
     /// Some banks sign the fields sorted by name.
     ///
@@ -147,7 +162,8 @@ impl FormFields {
     pub fn sort_by_name(&mut self) {
         /// Forms this long or shorter are sorted with their keys on the stack.
         const ON_STACK: usize = 48;
-        let name = |s: &Span| self.name_bytes(s);
+        let text = self.text.as_bytes();
+        let name = |s: &Span| text.get(s.start..s.name_end).unwrap_or_default();
         let key = |s: &Span| sort_key(name(s));
         let before = |a: &(u128, Span), b: &(u128, Span)| match a.0.cmp(&b.0) {
             std::cmp::Ordering::Equal => name(&a.1) < name(&b.1),
@@ -164,27 +180,27 @@ impl FormFields {
             self.spans = keyed.into_iter().map(|(_, s)| s).collect();
             return;
         }
-        let empty = Span {
-            start: 0,
-            name_end: 0,
-            value_end: 0,
-        };
-        let mut keyed = [(0u128, empty); ON_STACK];
-        for (slot, span) in keyed.iter_mut().zip(&self.spans) {
-            *slot = (key(span), *span);
+        // Keys side by side, moved with their spans: forms are built nearly in order, so a
+        // (stable) insertion sort does a few comparisons per field.
+        let mut keys = [0u128; ON_STACK];
+        for (k, span) in keys.iter_mut().zip(&self.spans) {
+            *k = key(span);
         }
-        let keyed = &mut keyed[..n];
-        // Forms are built nearly in order: a (stable) insertion sort does a few comparisons
-        // per field.
         for i in 1..n {
             let mut j = i;
-            while j > 0 && before(&keyed[j], &keyed[j - 1]) {
-                keyed.swap(j - 1, j);
+            while j > 0 {
+                let (a, b) = (keys[j - 1], keys[j]);
+                let later = match a.cmp(&b) {
+                    std::cmp::Ordering::Equal => name(&self.spans[j]) < name(&self.spans[j - 1]),
+                    o => o.is_gt(),
+                };
+                if !later {
+                    break;
+                }
+                keys.swap(j - 1, j);
+                self.spans.swap(j - 1, j);
                 j -= 1;
             }
-        }
-        for (span, (_, sorted)) in self.spans.iter_mut().zip(keyed.iter()) {
-            *span = *sorted;
         }
     }
 
