@@ -354,7 +354,10 @@ impl BankData {
         let distinct = fields.len() <= COMPACT_MAX
             && (0..fields.len()).all(|i| {
                 let print = BankData::name_fingerprint(name(i));
-                let clash = (0..i).any(|j| prints.get(j) == Some(&print) && name(j) == name(i));
+                let earlier = prints.get(..i).unwrap_or_default();
+                // A tight scan of the fingerprints; names are compared only on a match.
+                let clash = earlier.contains(&print)
+                    && (0..i).any(|j| earlier.get(j) == Some(&print) && name(j) == name(i));
                 if let Some(slot) = prints.get_mut(i) {
                     *slot = print;
                 }

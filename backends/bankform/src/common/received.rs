@@ -173,9 +173,14 @@ pub(crate) fn first_duplicate<'n>(
 ) -> Option<&'n str> {
     const SMALL: usize = 64;
     if n <= SMALL {
+        let mut prints = [0u64; SMALL];
+        for (i, slot) in prints.iter_mut().enumerate().take(n) {
+            *slot = print(i);
+        }
         for i in 1..n {
-            let pi = print(i);
-            if (0..i).any(|j| print(j) == pi && name(j) == name(i)) {
+            let (earlier, pi) = (prints.get(..i).unwrap_or_default(), print(i));
+            // A tight scan of the fingerprints; names are compared only on a match.
+            if earlier.contains(&pi) && (0..i).any(|j| prints[j] == pi && name(j) == name(i)) {
                 return Some(name(i));
             }
         }
