@@ -136,15 +136,23 @@ impl BankData {
     #[inline]
     pub fn name_fingerprint(name: &str) -> u64 {
         let b = name.as_bytes();
-        let word = |bytes: &[u8]| {
-            let mut w = [0u8; 8];
-            for (slot, byte) in w.iter_mut().zip(bytes) {
-                *slot = *byte;
-            }
-            u64::from_le_bytes(w)
+        // The first and the last eight bytes (little-endian; a shorter name, zero-padded, is
+        // both), read as two word loads when the name has eight bytes or more.
+        let word = |bytes: Option<&[u8]>| {
+            bytes
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map(u64::from_le_bytes)
         };
-        let head = word(b);
-        let tail = word(b.get(b.len().saturating_sub(8)..).unwrap_or_default());
+        let (head, tail) = match (word(b.get(..8)), word(b.get(b.len().wrapping_sub(8)..))) {
+            (Some(head), Some(tail)) => (head, tail),
+            _ => {
+                let short = b
+                    .iter()
+                    .rev()
+                    .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte));
+                (short, short)
+            }
+        };
         (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (b.len() as u64)
     }
 

@@ -124,3 +124,54 @@ fn many_fields_become_a_map() {
     assert_eq!(e.get_str("abcdefgh_1_stuvwxyz"), Some("1"));
     assert_eq!(e.len(), 2);
 }
+
+/// The fingerprint reads the first and last eight bytes (zero-padded, little-endian) whatever
+/// the length, word loads or not.
+#[test]
+fn fingerprints_follow_their_definition() {
+    let reference = |name: &str| {
+        let b = name.as_bytes();
+        let word = |bytes: &[u8]| {
+            let mut w = [0u8; 8];
+            for (slot, byte) in w.iter_mut().zip(bytes) {
+                *slot = *byte;
+            }
+            u64::from_le_bytes(w)
+        };
+        let head = word(b);
+        let tail = word(&b[b.len().saturating_sub(8)..]);
+        (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (b.len() as u64)
+    };
+    for len in 0..=20 {
+        let name: String = "vads_abcdefghijklmnopqrstuvwxyz"
+            .chars()
+            .take(len)
+            .collect();
+        assert_eq!(
+            BankData::name_fingerprint(&name),
+            reference(&name),
+            "{name:?}"
+        );
+    }
+    assert_eq!(BankData::name_fingerprint("é"), reference("é"));
+}
+
+/// Fields given as ranges of a buffer read back as the pairs they stand for, garbage between
+/// them ignored; ranges that are not pieces of the text are refused.
+#[test]
+fn fields_from_ranges() {
+    let text = String::from("xxa=1&bb=22&décodé");
+    let data =
+        BankData::from_text_ranges(text.clone(), &[(2..3, 4..5), (6..8, 9..11), (12..20, 0..0)])
+            .unwrap();
+    assert_eq!(
+        data,
+        BankData::from_text_pairs(&[("a", "1"), ("bb", "22"), ("décodé", "")])
+    );
+    assert_eq!(data.get_str("bb"), Some("22"));
+    // A name given twice: first place, last value.
+    let twice = BankData::from_text_ranges(text.clone(), &[(2..3, 4..5), (2..3, 9..11)]).unwrap();
+    assert_eq!(serde_json::to_string(&twice).unwrap(), r#"{"a":"22"}"#);
+    assert!(BankData::from_text_ranges(text.clone(), &[(2..3, 4..40)]).is_none());
+    assert!(BankData::from_text_ranges(text, &[(13..14, 0..0)]).is_none());
+}
