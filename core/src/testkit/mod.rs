@@ -225,6 +225,18 @@ impl Harness {
         self
     }
 
+    /// Sets the HTTP function to real exchanges with a [`crate::ReqwestExecutor`], for a
+    /// backend tested against a loopback simulator: plain HTTP allowed, no retries, each
+    /// exchange driven to completion on `runtime` (feature `client`). The runtime must be a
+    /// multi-threaded one that also serves the simulator.
+    #[cfg(feature = "client")]
+    pub fn with_loopback_http(self, runtime: Arc<tokio::runtime::Runtime>) -> Harness {
+        use crate::HttpExecutor as _;
+        let executor = crate::ReqwestExecutor::new();
+        let policy = crate::Policy::default().allow_http(true).retries(0);
+        self.with_http(move |request| runtime.block_on(executor.execute(request.clone(), &policy)))
+    }
+
     /// Performs one HTTP exchange with the harness's function, or fails when there is none.
     pub(crate) fn http(&self, request: &HttpRequest) -> Result<HttpResponse> {
         match &self.http {
@@ -238,6 +250,19 @@ impl Harness {
             }),
         }
     }
+}
+
+/// A multi-threaded tokio runtime (two workers, I/O and time enabled) for a conformance test
+/// against a loopback simulator: the simulator runs on its workers while the suite, on the
+/// test's thread, waits for each exchange (see [`Harness::with_loopback_http`]; feature
+/// `client`).
+#[cfg(feature = "client")]
+pub fn loopback_runtime() -> std::io::Result<Arc<tokio::runtime::Runtime>> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map(Arc::new)
 }
 
 #[cfg(test)]
