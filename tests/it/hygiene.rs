@@ -567,6 +567,30 @@ pub(super) async fn run_traced(args: &[&str]) -> Output {
     .unwrap()
 }
 
+/// Everything the `polypay` commands of a test printed (exit code, stdout, stderr), to check
+/// all of it for secrets at once.
+#[derive(Default)]
+pub(super) struct CliLog(pub(super) String);
+
+impl CliLog {
+    /// Runs `polypay ARGS` with [`run_traced`] and keeps what it printed under `label`.
+    pub(super) async fn run_as(&mut self, label: &[&str], args: &[&str]) -> Output {
+        let out = run_traced(args).await;
+        self.0.push_str(&format!(
+            "$ polypay {label:?} -> {:?}\n{}\n{}\n",
+            out.status.code(),
+            stdout(&out),
+            stderr(&out)
+        ));
+        out
+    }
+
+    /// [`CliLog::run_as`] under the arguments themselves.
+    pub(super) async fn run(&mut self, args: &[&str]) -> Output {
+        self.run_as(args, args).await
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_keeps_every_secret() {
     let taler = TalerSimulator::builder()
@@ -599,19 +623,10 @@ async fn the_cli_keeps_every_secret() {
     let files = Files::new();
     let cfg = files.write("hygiene.toml", &text);
     let cfg = cfg.to_str().unwrap();
-    let mut all = String::new();
-    let mut record = |args: &[&str], out: &Output| {
-        all.push_str(&format!(
-            "$ polypay {args:?} -> {:?}\n{}\n{}\n",
-            out.status.code(),
-            stdout(out),
-            stderr(out)
-        ));
-    };
+    let mut cli = CliLog::default();
 
-    let out = run_traced(&["check-config", cfg]).await;
+    let out = cli.run_as(&["check-config"], &["check-config", cfg]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    record(&["check-config"], &out);
     let names = [
         "dummy",
         "systempayv2",
@@ -639,8 +654,7 @@ async fn the_cli_keeps_every_secret() {
             "--email",
             "payer@example.org",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        cli.run(&args).await;
         let args = [
             "response",
             "--config",
@@ -650,8 +664,7 @@ async fn the_cli_keeps_every_secret() {
             "--query",
             "signature=AAAA&vads_amount=1000&Data=x&Seal=00&SHASIGN=00&sig=00",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        cli.run(&args).await;
         let args = [
             "status",
             "--config",
@@ -661,8 +674,7 @@ async fn the_cli_keeps_every_secret() {
             "--transaction-id",
             "CLI-H-1",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        cli.run(&args).await;
     }
     for kind in [
         "dummy",
@@ -673,27 +685,34 @@ async fn the_cli_keeps_every_secret() {
         "taler",
         "chainside",
     ] {
-        let out = run_traced(&["describe", kind]).await;
-        record(&["describe", kind], &out);
+        cli.run(&["describe", kind]).await;
     }
     // A configuration error while secrets sit in the file.
     let broken = files.write(
         "broken.toml",
         &text.replace("vads_site_id = \"12345678\"", "vads_site_id = 12"),
     );
-    let out = run_traced(&["check-config", broken.to_str().unwrap()]).await;
+    let out = cli
+        .run_as(
+            &["check-config broken"],
+            &["check-config", broken.to_str().unwrap()],
+        )
+        .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    record(&["check-config broken"], &out);
     let syntax = files.write(
         "syntax.toml",
         &format!("[backends.a]\nkind = \"dummy\"\nsecret = \"{DUMMY}\nx = 1\n"),
     );
-    let out = run_traced(&["check-config", syntax.to_str().unwrap()]).await;
-    record(&["check-config syntax"], &out);
+    cli.run_as(
+        &["check-config syntax"],
+        &["check-config", syntax.to_str().unwrap()],
+    )
+    .await;
 
     assert!(
-        all.contains("polypay HTTP") && all.contains("TRACE"),
-        "traces were on: {all}"
+        cli.0.contains("polypay HTTP") && cli.0.contains("TRACE"),
+        "traces were on: {}",
+        cli.0
     );
-    assert_clean("the CLI output", &all);
+    assert_clean("the CLI output", &cli.0);
 }
