@@ -116,6 +116,33 @@ impl Shared {
         }
     }
 
+    /// Runs `f` on order `uuid` at the current time. For the event it returns: the signed
+    /// callback (recorded on the order) and where to send it, once the world is unlocked;
+    /// `None` when the order has no callback URL or the URL is refused (then the failed
+    /// delivery is recorded).
+    fn change_order(
+        &self,
+        uuid: &str,
+        f: impl FnOnce(&mut Order, i64) -> Result<Option<String>, SimError>,
+    ) -> Result<Option<(SimCallback, Option<Url>)>, SimError> {
+        let now = self.now();
+        let mut world = self.world();
+        let order = world
+            .orders
+            .iter_mut()
+            .find(|o| o.uuid == uuid)
+            .ok_or_else(SimError::not_found)?;
+        let Some(event) = f(order, now)? else {
+            return Ok(None);
+        };
+        let (cb, target) = deliver::callback(self, order, &event, now);
+        let target = target.unwrap_or_else(|record| {
+            world.deliveries.push(record);
+            None
+        });
+        Ok(Some((cb, target)))
+    }
+
     fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -226,11 +253,7 @@ impl ChainsideSimulatorBuilder {
 
     /// Starts the simulator on `127.0.0.1` (a free port), on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<ChainsideSimulator> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let root: Url = format!("http://{addr}/")
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("bad address {addr}: {e}")))?;
+        let (listener, addr, root) = super::loopback::bind("").await?;
         let shared = Arc::new(Shared {
             world: Mutex::new(World::default()),
             client_id: self.client_id,
@@ -245,15 +268,8 @@ impl ChainsideSimulatorBuilder {
             counter: AtomicU64::new(1),
             runtime: tokio::runtime::Handle::current(),
         });
-        let (stop, stopped) = oneshot::channel::<()>();
         let app = http::router(shared.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let stop = super::loopback::serve(listener, app);
         Ok(ChainsideSimulator {
             shared,
             addr,
@@ -321,28 +337,9 @@ impl ChainsideSimulator {
         f: impl FnOnce(&mut Order, i64) -> Result<Option<String>, SimError>,
     ) -> Result<Option<SimCallback>, SimError> {
         self.shared.tick();
-        let now = self.shared.now();
-        let (callback, target) = {
-            let mut world = self.shared.world();
-            let order = world
-                .orders
-                .iter_mut()
-                .find(|o| o.uuid == uuid)
-                .ok_or_else(SimError::not_found)?;
-            match f(order, now)? {
-                Some(event) => {
-                    let (cb, target) = deliver::callback(&self.shared, order, &event, now);
-                    let target = match target {
-                        Ok(t) => t,
-                        Err(record) => {
-                            world.deliveries.push(record);
-                            None
-                        }
-                    };
-                    (Some(cb), target)
-                }
-                None => (None, None),
-            }
+        let (callback, target) = match self.shared.change_order(uuid, f)? {
+            Some((cb, target)) => (Some(cb), target),
+            None => (None, None),
         };
         if let (Some(cb), Some(target)) = (&callback, target) {
             let shared = self.shared.clone();

@@ -85,24 +85,13 @@ impl EsploraSimulator {
     /// Starts a simulator of `chain` on `127.0.0.1` (a free port), on the current tokio
     /// runtime.
     pub async fn start(chain: Chain) -> std::io::Result<EsploraSimulator> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let base: Url = format!("http://{addr}/api/")
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("bad address {addr}: {e}")))?;
+        let (listener, addr, base) = super::loopback::bind("api/").await?;
         let shared = Arc::new(Shared {
             chain,
             world: Mutex::new(World::default()),
         });
         let app = Router::new().fallback(dispatch).with_state(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let stop = super::loopback::serve(listener, app);
         Ok(EsploraSimulator {
             shared,
             addr,

@@ -248,25 +248,9 @@ fn with_callback(
     uuid: &str,
     f: impl FnOnce(&mut Order, i64) -> SimResult<Option<String>>,
 ) -> SimResult<Pending> {
-    let now = sim.now();
-    let mut world = sim.world();
-    let order = world
-        .orders
-        .iter_mut()
-        .find(|o| o.uuid == uuid)
-        .ok_or_else(SimError::not_found)?;
-    let Some(event) = f(order, now)? else {
-        return Ok(None);
-    };
-    let (cb, target) = deliver::callback(sim, order, &event, now);
-    match target {
-        Ok(Some(url)) => Ok(Some((cb, url))),
-        Ok(None) => Ok(None),
-        Err(record) => {
-            world.deliveries.push(record);
-            Ok(None)
-        }
-    }
+    Ok(sim
+        .change_order(uuid, f)?
+        .and_then(|(cb, target)| Some((cb, target?))))
 }
 
 /// Delivers a callback before the API answers (so a test sees it at once).

@@ -11,6 +11,7 @@ use polypay_core::{
 };
 use polypay_crypto::chainside::{Chainside, ChainsideClient, ChainsideFactory};
 use polypay_crypto::simulator::chainside::{ChainsideSimulator, ChainsideSimulatorBuilder};
+use polypay_crypto::simulator::loopback;
 use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 use url::Url;
@@ -113,10 +114,7 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
+        let (listener, _, url) = loopback::bind("chainside/callback").await.unwrap();
         let got: Arc<Mutex<Vec<Incoming>>> = Arc::default();
         let sink = got.clone();
         let app = axum::Router::new().fallback(
@@ -138,18 +136,10 @@ impl Receiver {
                 }
             },
         );
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
         Receiver {
-            url: format!("http://{addr}/chainside/callback").parse().unwrap(),
+            url,
             got,
-            _stop: stop,
+            _stop: loopback::serve(listener, app),
         }
     }
 
