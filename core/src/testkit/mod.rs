@@ -26,6 +26,7 @@
 
 mod checks;
 mod garbage;
+mod helpers;
 mod report;
 
 use std::fmt;
@@ -37,6 +38,7 @@ use crate::{
 };
 
 pub use checks::run_conformance;
+pub use helpers::*;
 pub use report::{Check, Report, Verdict};
 
 /// An outcome a bank simulator can produce.
@@ -250,50 +252,6 @@ impl Harness {
             }),
         }
     }
-}
-
-/// For configuration tests: `base` (a JSON object) with each key of `patch` (a JSON object)
-/// set to its value, or removed where the value is `null`.
-///
-/// ```
-/// use polypay_core::testkit::patched;
-/// use serde_json::json;
-/// let base = json!({"token": "t", "instance": "shop"});
-/// assert_eq!(
-///     patched(&base, &json!({"token": null, "allow_http": true})),
-///     json!({"instance": "shop", "allow_http": true})
-/// );
-/// ```
-pub fn patched(base: &serde_json::Value, patch: &serde_json::Value) -> serde_json::Value {
-    let mut out = base.clone();
-    if let (Some(o), Some(p)) = (out.as_object_mut(), patch.as_object()) {
-        for (k, v) in p {
-            if v.is_null() {
-                o.remove(k);
-            } else {
-                o.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    out
-}
-
-/// For configuration tests: the fields `errors` name, in order.
-pub fn error_fields(errors: crate::ConfigErrors) -> Vec<String> {
-    errors.0.into_iter().map(|e| e.field).collect()
-}
-
-/// A multi-threaded tokio runtime (two workers, I/O and time enabled) for a conformance test
-/// against a loopback simulator: the simulator runs on its workers while the suite, on the
-/// test's thread, waits for each exchange (see [`Harness::with_loopback_http`]; feature
-/// `client`).
-#[cfg(feature = "client")]
-pub fn loopback_runtime() -> std::io::Result<Arc<tokio::runtime::Runtime>> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map(Arc::new)
 }
 
 #[cfg(test)]

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
-use polypay_core::{
-    Amount, Incoming, Payment, PaymentIntent, PaymentRequest, Policy, StatusQuery, Timestamp,
-};
+pub use polypay_core::testkit::{eur, later, status_query as query};
+use polypay_core::{Incoming, Payment, PaymentIntent, PaymentRequest, Policy};
 use polypay_crypto::chainside::{Chainside, ChainsideClient, ChainsideFactory};
 use polypay_crypto::simulator::chainside::{ChainsideSimulator, ChainsideSimulatorBuilder};
 use polypay_crypto::simulator::loopback;
@@ -79,30 +78,12 @@ pub async fn env() -> Env {
     .await
 }
 
-pub fn eur(v: &str) -> Amount {
-    Amount::parse(&format!("EUR:{v}")).unwrap()
-}
-
 pub fn req(amount: &str, id: &str) -> PaymentRequest {
     PaymentRequest::new(eur(amount)).with_transaction_id(id)
 }
 
-/// The status query an integrator makes from an intent.
-pub fn query(intent: &PaymentIntent) -> StatusQuery {
-    StatusQuery::new(intent.transaction_id.clone()).with_bank_data(intent.backend_data.clone())
-}
-
 pub fn uuid(intent: &PaymentIntent) -> String {
     intent.backend_data["uuid"].as_str().unwrap().to_owned()
-}
-
-/// A payment whose clock runs `seconds` ahead.
-pub fn later(payment: &Payment, seconds: i64) -> Payment {
-    payment.clone().with_clock(move || {
-        Timestamp::now()
-            .checked_add(jiff::SignedDuration::from_secs(seconds))
-            .unwrap()
-    })
 }
 
 /// The merchant's callback handler on the loopback interface: keeps what it receives.
