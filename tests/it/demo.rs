@@ -80,7 +80,7 @@ impl Demo {
     }
 
     /// What `GET` of the shop's `path` answers, as text.
-    async fn page(&self, path: &str) -> String {
+    pub(crate) async fn page(&self, path: &str) -> String {
         self.text(self.url(path).as_str()).await
     }
 

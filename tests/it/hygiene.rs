@@ -72,9 +72,19 @@ fn needles() -> Vec<String> {
 
 /// Panics naming the needle and the context when `text` holds a secret.
 pub(super) fn assert_clean(what: &str, text: &str) {
-    for needle in needles() {
+    assert_none_shows(what, text, needles());
+}
+
+/// Panics naming the needle and the context when `text` holds one of `needles`.
+pub(super) fn assert_none_shows(
+    what: &str,
+    text: &str,
+    needles: impl IntoIterator<Item = impl AsRef<str>>,
+) {
+    for needle in needles {
+        let needle = needle.as_ref();
         assert!(
-            !text.contains(&needle),
+            !text.contains(needle),
             "{what} shows a secret ({needle}):\n{text}"
         );
     }

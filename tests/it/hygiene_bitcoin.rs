@@ -12,7 +12,8 @@ use polypay_crypto::simulator::chain::Chain;
 use serde_json::{Map, Value, json};
 
 use super::hygiene::{
-    Capture, CliLog, Transcript, assert_clean, built, params, policy, refusing_bank,
+    Capture, CliLog, Transcript, assert_clean, assert_none_shows, built, params, policy,
+    refusing_bank,
 };
 use crate::support::*;
 
@@ -44,12 +45,7 @@ fn needles() -> Vec<String> {
 
 fn assert_bitcoin_clean(what: &str, text: &str) {
     assert_clean(what, text);
-    for needle in needles() {
-        assert!(
-            !text.contains(&needle),
-            "{what} shows a secret ({needle}):\n{text}"
-        );
-    }
+    assert_none_shows(what, text, needles());
 }
 
 fn node_config(url: &str, password: &str, wallet: &str) -> Map<String, Value> {

@@ -10,7 +10,9 @@ use polypay_taler::simulator::Simulator as TalerSimulator;
 use polypay_taler::{Taler, TalerConfig, WebhookEvent};
 use serde_json::{Map, Value, json};
 
-use super::hygiene::{Capture, CliLog, Transcript, assert_clean, built, params, policy};
+use super::hygiene::{
+    Capture, CliLog, Transcript, assert_clean, assert_none_shows, built, params, policy,
+};
 use crate::support::*;
 
 const WEBHOOK: &str = "HYGIENE-webhook-S3CRET-0123456789";
@@ -19,12 +21,7 @@ const REDIS: &str = "HYGIENE-redis-S3CRET";
 
 fn assert_extra_clean(what: &str, text: &str) {
     assert_clean(what, text);
-    for needle in [WEBHOOK, WEBHOOK_WRONG, REDIS, "S3CRET"] {
-        assert!(
-            !text.contains(needle),
-            "{what} shows a secret ({needle}):\n{text}"
-        );
-    }
+    assert_none_shows(what, text, [WEBHOOK, WEBHOOK_WRONG, REDIS, "S3CRET"]);
 }
 
 fn taler_config(sim: &TalerSimulator, secret: &str) -> Map<String, Value> {
