@@ -27,6 +27,7 @@
 mod checks;
 mod garbage;
 mod helpers;
+mod recorder;
 mod report;
 
 use std::fmt;
@@ -39,6 +40,7 @@ use crate::{
 
 pub use checks::run_conformance;
 pub use helpers::*;
+pub use recorder::{Recorder, ScriptedAnswer};
 pub use report::{Check, Report, Verdict};
 
 /// An outcome a bank simulator can produce.

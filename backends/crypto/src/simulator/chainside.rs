@@ -40,6 +40,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use polypay_core::testkit::Recorder;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use url::Url;
@@ -49,15 +50,6 @@ pub use model::SimError;
 
 use model::Order;
 
-/// A scripted answer, replacing the next matching request's real one.
-#[derive(Debug, Clone)]
-struct Scripted {
-    method: String,
-    path_suffix: String,
-    status: u16,
-    body: String,
-}
-
 /// Everything the simulator knows.
 #[derive(Debug, Default)]
 struct World {
@@ -65,9 +57,8 @@ struct World {
     tokens: HashMap<String, i64>,
     orders: Vec<Order>,
     clock_offset: i64,
-    scripted: Vec<Scripted>,
-    /// `METHOD /path` of every request, in order.
-    log: Vec<String>,
+    /// Every request, and the answers tests scripted.
+    recorder: Recorder,
     deliveries: Vec<Delivery>,
 }
 
@@ -410,27 +401,20 @@ impl ChainsideSimulator {
     /// Answers the next `method` request whose path ends with `path_suffix` with `status` and
     /// `body` instead of the real answer.
     pub fn script(&self, method: &str, path_suffix: &str, status: u16, body: &str) {
-        self.shared.world().scripted.push(Scripted {
-            method: method.to_ascii_uppercase(),
-            path_suffix: path_suffix.into(),
-            status,
-            body: body.into(),
-        });
+        self.shared
+            .world()
+            .recorder
+            .script(method, path_suffix, status, body);
     }
 
     /// `METHOD /path` of every request received so far.
     pub fn log(&self) -> Vec<String> {
-        self.shared.world().log.clone()
+        self.shared.world().recorder.log().to_vec()
     }
 
     /// How many requests `METHOD /path` (exactly) received.
     pub fn hits(&self, request: &str) -> usize {
-        self.shared
-            .world()
-            .log
-            .iter()
-            .filter(|l| *l == request)
-            .count()
+        self.shared.world().recorder.hits(request)
     }
 
     /// Every callback delivery attempted so far.

@@ -96,15 +96,7 @@ async fn dispatch(
 ) -> Response {
     let path = uri.path().to_owned();
     let request_id = format!("req-{}", sim.next());
-    let scripted = {
-        let mut world = sim.world();
-        world.log.push(format!("{method} {path}"));
-        let found = world
-            .scripted
-            .iter()
-            .position(|s| s.method == method.as_str() && path.ends_with(&s.path_suffix));
-        found.map(|i| world.scripted.remove(i))
-    };
+    let scripted = sim.world().recorder.record(method.as_str(), &path);
     if let Some(s) = scripted {
         let mut response = Response::new(Body::from(s.body));
         *response.status_mut() = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
