@@ -80,6 +80,16 @@ struct Shared {
     runtime: tokio::runtime::Handle,
 }
 
+impl World {
+    /// The order `uuid`, or the API's `404 payment order not found`.
+    fn order_mut(&mut self, uuid: &str) -> Result<&mut Order, SimError> {
+        self.orders
+            .iter_mut()
+            .find(|o| o.uuid == uuid)
+            .ok_or_else(SimError::not_found)
+    }
+}
+
 impl Shared {
     /// Lets time pass for every order: unpaid ones past their expiry expire, and their
     /// `payment.expired` callback goes out.
@@ -118,11 +128,7 @@ impl Shared {
     ) -> Result<Option<(SimCallback, Option<Url>)>, SimError> {
         let now = self.now();
         let mut world = self.world();
-        let order = world
-            .orders
-            .iter_mut()
-            .find(|o| o.uuid == uuid)
-            .ok_or_else(SimError::not_found)?;
+        let order = world.order_mut(uuid)?;
         let Some(event) = f(order, now)? else {
             return Ok(None);
         };

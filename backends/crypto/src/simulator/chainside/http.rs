@@ -221,13 +221,7 @@ fn with_order<T>(
     f: impl FnOnce(&mut Order, i64) -> SimResult<T>,
 ) -> SimResult<T> {
     let now = sim.now();
-    let mut world = sim.world();
-    let order = world
-        .orders
-        .iter_mut()
-        .find(|o| o.uuid == uuid)
-        .ok_or_else(SimError::not_found)?;
-    f(order, now)
+    f(sim.world().order_mut(uuid)?, now)
 }
 
 /// A callback to deliver: the callback and its target.
