@@ -124,6 +124,12 @@ impl Receiver {
         }
     }
 
+    /// Requests a payment of `amount` euros as transaction `id`, notified to this receiver.
+    pub async fn request(&self, payment: &Payment, amount: &str, id: &str) -> PaymentIntent {
+        let request = req(amount, id).with_notification_url(self.url.clone());
+        payment.request(&request).await.unwrap()
+    }
+
     pub fn received(&self) -> Vec<Incoming> {
         self.got.lock().unwrap().clone()
     }
