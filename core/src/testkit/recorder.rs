@@ -84,3 +84,27 @@ impl Recorder {
         self.log.iter().filter(|l| *l == request).count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_taken_in_order_and_any_method_matches_every_method() {
+        let mut r = Recorder::default();
+        r.script_any_method("/tip", 503, "first");
+        r.script_any_method("/tip", 200, "second");
+        r.script("post", "/tip", 201, "post only");
+        let take = |r: &mut Recorder, m: &str| r.record(m, "/api/tip").map(|a| a.body);
+        assert_eq!(take(&mut r, "POST").as_deref(), Some("first"));
+        assert_eq!(take(&mut r, "GET").as_deref(), Some("second"));
+        assert_eq!(
+            take(&mut r, "GET"),
+            None,
+            "the POST answer is not for a GET"
+        );
+        assert_eq!(take(&mut r, "POST").as_deref(), Some("post only"));
+        assert_eq!(r.hits("GET /api/tip"), 2);
+        assert_eq!(r.log().len(), 4);
+    }
+}
