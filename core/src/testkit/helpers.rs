@@ -39,7 +39,7 @@ pub fn error_fields(errors: ConfigErrors) -> Vec<String> {
 
 /// A multi-threaded tokio runtime (two workers, I/O and time enabled) for a conformance test
 /// against a loopback simulator: the simulator runs on its workers while the suite, on the
-/// test's thread, waits for each exchange (see [`Harness::with_loopback_http`]; feature
+/// test's thread, waits for each exchange (see [`Harness::with_loopback_http`](super::Harness::with_loopback_http); feature
 /// `client`).
 #[cfg(feature = "client")]
 pub fn loopback_runtime() -> std::io::Result<Arc<tokio::runtime::Runtime>> {
