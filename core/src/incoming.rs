@@ -79,10 +79,7 @@ impl Incoming {
 
     /// The first header of this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::first_header(&self.headers, name)
     }
 
     /// Whether the body is form-urlencoded (declared so, or a `POST` without a content type).

@@ -34,12 +34,7 @@ pub(super) fn backends(registry: &Registry, origins: &Origins, json: bool) -> Re
     } else {
         let width = descriptions.iter().map(|d| d.kind.len()).max().unwrap_or(0);
         for d in &descriptions {
-            let ops: Vec<&str> = d
-                .capabilities
-                .operations
-                .iter()
-                .map(|o| o.as_str())
-                .collect();
+            let ops = operation_names(d);
             let test = if d.capabilities.test_only {
                 " [test only]"
             } else {
@@ -86,17 +81,21 @@ pub(super) fn describe(
 }
 
 /// The description for people.
+/// The names of the operations a backend offers (`request`, `response`, ...).
+fn operation_names(d: &Description) -> Vec<&str> {
+    d.capabilities
+        .operations
+        .iter()
+        .map(|o| o.as_str())
+        .collect()
+}
+
 fn text(d: &Description) -> String {
     let mut out = format!("{} — {}\n", d.kind, d.caption);
     if let Some(help) = &d.help {
         out.push_str(&format!("{help}\n"));
     }
-    let ops: Vec<&str> = d
-        .capabilities
-        .operations
-        .iter()
-        .map(|o| o.as_str())
-        .collect();
+    let ops = operation_names(d);
     out.push_str(&format!("operations: {}\n", ops.join(", ")));
     for (scope, title) in [
         (Scope::Global, "configuration"),

@@ -27,8 +27,9 @@ fn config(files: &Files, sim: &ChainsideSimulator) -> String {
         .to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn payments_and_the_chainside_subcommands() {
+/// A simulator knowing this test's credentials, and the path of its [`config`] file (in the
+/// [`Files`] returned, which must be kept while the file is used).
+async fn start() -> (ChainsideSimulator, Files, String) {
     let sim = ChainsideSimulator::builder()
         .credentials("cli-client", SECRET)
         .start()
@@ -36,6 +37,12 @@ async fn payments_and_the_chainside_subcommands() {
         .expect("simulator");
     let files = Files::new();
     let cfg = config(&files, &sim);
+    (sim, files, cfg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_and_the_chainside_subcommands() {
+    let (sim, _files, cfg) = start().await;
     let on = ["--config", cfg.as_str(), "--backend", "btc"];
 
     let intent = run_json(
@@ -103,13 +110,7 @@ async fn payments_and_the_chainside_subcommands() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chainside_subcommand_errors() {
-    let sim = ChainsideSimulator::builder()
-        .credentials("cli-client", SECRET)
-        .start()
-        .await
-        .expect("simulator");
-    let files = Files::new();
-    let cfg = config(&files, &sim);
+    let (_sim, _files, cfg) = start().await;
     let on = ["--config", cfg.as_str(), "--backend", "btc"];
 
     // Not a chainside instance.

@@ -28,15 +28,7 @@ async fn buy(demo: &Demo) -> String {
 }
 
 async fn status_json(demo: &Demo, id: u64) -> Value {
-    let text = demo
-        .http
-        .get(demo.url(&format!("orders/{id}/status.json")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = demo.page(&format!("orders/{id}/status.json")).await;
     serde_json::from_str(&text).unwrap()
 }
 
@@ -89,15 +81,7 @@ async fn two_hundred_duplicate_notifications_change_the_order_once() {
     assert_eq!(after["verified"], true, "{after}");
     assert_eq!(after["events"], EVENTS_OF_ONE_PAYMENT, "{after}");
     assert_eq!(after["duplicates"], 199, "{after}");
-    let html = demo
-        .http
-        .get(demo.url("orders/1"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = demo.page("orders/1").await;
     assert!(html.contains("199 report(s) received again"), "{html}");
 }
 

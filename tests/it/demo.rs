@@ -74,6 +74,16 @@ impl Demo {
         self.http.get(url).send().await.expect("GET")
     }
 
+    /// What `GET url` answers, as text.
+    async fn text(&self, url: &str) -> String {
+        self.get(url).await.text().await.unwrap()
+    }
+
+    /// What `GET` of the shop's `path` answers, as text.
+    pub(crate) async fn page(&self, path: &str) -> String {
+        self.text(self.url(path).as_str()).await
+    }
+
     async fn post(&self, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http.post(url).form(form).send().await.expect("POST")
     }
@@ -102,7 +112,7 @@ impl Demo {
 
     /// Picks an outcome on the bank page; returns the browser-return URL.
     async fn answer(&self, bank: &str, outcome: &str) -> String {
-        let page = self.get(bank).await.text().await.unwrap();
+        let page = self.text(bank).await;
         assert!(
             page.contains("Dummy bank") && page.contains("10.00 EUR"),
             "{page}"
@@ -120,7 +130,7 @@ impl Demo {
     async fn come_back(&self, ret: &str) -> (String, String) {
         let r = self.get(ret).await;
         let order = self.location(&r);
-        let html = self.get(&order).await.text().await.unwrap();
+        let html = self.text(&order).await;
         (order, html)
     }
 }
@@ -135,7 +145,7 @@ fn status_of(html: &str) -> &str {
 #[tokio::test]
 async fn buy_and_pay_with_the_dummy_bank() {
     let demo = Demo::start();
-    let home = demo.get(demo.base.as_str()).await.text().await.unwrap();
+    let home = demo.text(demo.base.as_str()).await;
     assert!(home.contains("polypay demo shop") && home.contains("Pay"));
 
     let bank = demo.buy(false).await;
@@ -155,12 +165,7 @@ async fn buy_and_pay_with_the_dummy_bank() {
         "a replayed return is ignored"
     );
 
-    let orders = demo
-        .get(demo.url("orders").as_str())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let orders = demo.page("orders").await;
     assert!(
         orders.contains("data-status=\"paid\"") && orders.contains(">yes<"),
         "{orders}"
@@ -191,13 +196,13 @@ async fn authorise_then_validate_from_the_order_page() {
         .post(&format!("{order}/validate"), &[("amount", "10.00")])
         .await;
     let back = demo.location(&r);
-    let html = demo.get(&back).await.text().await.unwrap();
+    let html = demo.text(&back).await;
     assert_eq!(status_of(&html), "paid", "{html}");
     // Then a partial refund.
     let r = demo
         .post(&format!("{order}/refund"), &[("amount", "2.50")])
         .await;
-    let html = demo.get(&demo.location(&r)).await.text().await.unwrap();
+    let html = demo.text(&demo.location(&r)).await;
     assert_eq!(status_of(&html), "refunded", "{html}");
 }
 
@@ -211,17 +216,12 @@ async fn a_forged_return_never_marks_the_order_paid() {
     assert_ne!(forged, ret);
     let r = demo.get(&forged).await;
     if r.status() == 303 {
-        let html = demo.get(&demo.location(&r)).await.text().await.unwrap();
+        let html = demo.text(&demo.location(&r)).await;
         assert_ne!(status_of(&html), "paid");
     } else {
         assert_eq!(r.status(), 400);
     }
-    let orders = demo
-        .get(demo.url("orders").as_str())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let orders = demo.page("orders").await;
     assert!(!orders.contains("data-status=\"paid\""), "{orders}");
 }
 
@@ -294,26 +294,14 @@ async fn duplicate_notifications_and_a_racing_return_change_the_order_once() {
     for t in tasks {
         t.await.unwrap();
     }
-    let html = demo
-        .get(demo.url("orders/1").as_str())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = demo.page("orders/1").await;
     assert_eq!(status_of(&html), "paid");
     // Header, created, started, paid: one change for six deliveries.
     assert_eq!(html.matches("<tr>").count(), 4, "{html}");
     assert!(html.contains("5 report(s) received again"), "{html}");
 
-    let json: serde_json::Value = serde_json::from_str(
-        &demo
-            .get(demo.url("orders/1/status.json").as_str())
-            .await
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&demo.page("orders/1/status.json").await).unwrap();
     assert_eq!(json["status"], "paid");
     assert_eq!(json["final"], true);
     assert_eq!(json["duplicates"], 5);
@@ -335,12 +323,7 @@ async fn the_shared_callback_url_routes_to_the_one_instance_or_says_why_not() {
     };
     let r = post(notification.body.clone()).await.unwrap();
     assert_eq!(r.status(), 200);
-    let html = demo
-        .get(demo.url("orders/1").as_str())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = demo.page("orders/1").await;
     assert_eq!(status_of(&html), "paid");
     let r = post(b"hello=world".to_vec()).await.unwrap();
     assert_eq!(r.status(), 400);
@@ -383,12 +366,7 @@ async fn the_shared_callback_url_routes_to_the_one_instance_or_says_why_not() {
 #[tokio::test]
 async fn the_configuration_page_without_a_file_keeps_it_in_memory() {
     let demo = Demo::start();
-    let page = demo
-        .get(demo.url("admin/config/extra?kind=dummy").as_str())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = demo.page("admin/config/extra?kind=dummy").await;
     assert!(
         page.contains("class=\"polypay-config\"") && page.contains("in memory"),
         "{page}"

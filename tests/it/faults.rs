@@ -139,14 +139,6 @@ fn policy() -> Policy {
         .max_body_bytes(64 * 1024)
 }
 
-/// A closed port: bound, then released.
-async fn closed_port() -> Url {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/").parse().unwrap()
-}
-
 fn taler(base: &Url) -> Payment {
     let config = json!({"base_url": base.to_string(), "allow_http": true,
         "token": "secret-token:faults", "fulfillment_message": "thanks"});
@@ -322,7 +314,9 @@ async fn chainside_maps_http_faults() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_is_a_transport_error_without_hanging() {
-    let base = closed_port().await;
+    let base: Url = format!("http://{}/", crate::support::closed_port())
+        .parse()
+        .unwrap();
     let uuid = json!({"uuid": "00000000-0000-4000-8000-000000000001"});
     for (name, payment) in [("taler", taler(&base)), ("chainside", chainside(&base))] {
         let started = Instant::now();

@@ -10,8 +10,6 @@
 //! The `bitcoin` backend's RPC password is in `hygiene_bitcoin`, Taler's webhook secret and
 //! Chainside's Redis password in `hygiene_extra`; both use this module's helpers.
 
-use std::io::Write;
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
@@ -24,6 +22,11 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use crate::support::*;
+
+mod helpers;
+pub(super) use self::helpers::{
+    Capture, CliLog, Transcript, assert_none_shows, built, params, policy, refusing_bank,
+};
 
 const DUMMY: &str = "HYGIENE-dummy-S3CRET";
 const SYSTEMPAY_TEST: &str = "HYGIENEsystempayTESTS3CRET";
@@ -72,72 +75,7 @@ fn needles() -> Vec<String> {
 
 /// Panics naming the needle and the context when `text` holds a secret.
 pub(super) fn assert_clean(what: &str, text: &str) {
-    for needle in needles() {
-        assert!(
-            !text.contains(&needle),
-            "{what} shows a secret ({needle}):\n{text}"
-        );
-    }
-}
-
-/// A `MakeWriter` appending every trace line to a shared buffer.
-#[derive(Clone, Default)]
-pub(super) struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    pub(super) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// Sets a TRACE subscriber writing here as this thread's default (the tests run on a
-    /// current-thread runtime, so every task of the test, simulators included, logs here).
-    pub(super) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-}
-
-/// Everything the test saw, in `Debug` and `Display` form, to be checked at the end.
-#[derive(Default)]
-pub(super) struct Transcript(pub(super) String);
-
-impl Transcript {
-    pub(super) fn add<T: std::fmt::Debug>(&mut self, label: &str, value: &Result<T, Error>) {
-        match value {
-            Ok(v) => self.0.push_str(&format!("{label}: ok {v:?}\n")),
-            Err(e) => self.0.push_str(&format!(
-                "{label}: err kind={:?} display={e} debug={e:?}\n",
-                e.kind()
-            )),
-        }
-    }
-    pub(super) fn add_debug<T: std::fmt::Debug>(&mut self, label: &str, value: &T) {
-        self.0.push_str(&format!("{label}: {value:?}\n"));
-    }
-}
-
-/// A built backend is not `Debug`: its kind stands for it.
-pub(super) fn built(r: polypay::Result<Arc<dyn Backend>>) -> polypay::Result<String> {
-    r.map(|b| b.kind().to_owned())
-}
-
-pub(super) fn params(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap()
+    assert_none_shows(what, text, needles());
 }
 
 fn configs() -> Vec<(&'static str, Map<String, Value>)> {
@@ -210,24 +148,6 @@ impl HttpExecutor for ToLoopback {
     }
 }
 
-/// A loopback bank that refuses (401) or answers nonsense (200), by path.
-pub(super) async fn refusing_bank() -> Url {
-    use axum::routing::any;
-    let app = axum::Router::new().fallback(any(|uri: axum::http::Uri| async move {
-        if uri.path().contains("nonsense") {
-            (axum::http::StatusCode::OK, "<html>not an answer</html>")
-        } else {
-            (axum::http::StatusCode::UNAUTHORIZED, "unauthorized")
-        }
-    }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}/").parse().unwrap()
-}
-
 /// Runs every operation through `payment`; errors are expected and recorded too.
 async fn exercise(payment: &Payment, t: &mut Transcript, kind: &str, forged: &[Incoming]) {
     t.add_debug(&format!("{kind} payment"), payment);
@@ -275,14 +195,6 @@ async fn exercise(payment: &Payment, t: &mut Transcript, kind: &str, forged: &[I
         &payment.status(&StatusQuery::new(tx.clone())).await,
     );
     t.add(&format!("{kind} cancel"), &payment.cancel(&adj).await);
-}
-
-pub(super) fn policy() -> Policy {
-    Policy::default()
-        .allow_http(true)
-        .retries(1)
-        .retry_backoff(std::time::Duration::from_millis(10))
-        .timeout(std::time::Duration::from_secs(5))
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -552,21 +464,6 @@ async fn chainside_keeps_its_secret() {
     assert_clean("the TRACE logs", &logs);
 }
 
-/// Runs `polypay` with tracing at TRACE on stderr.
-pub(super) async fn run_traced(args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_polypay"))
-            .args(&args)
-            .arg("-vvv")
-            .env("POLYPAY_LOG", "trace")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_keeps_every_secret() {
     let taler = TalerSimulator::builder()
@@ -599,19 +496,10 @@ async fn the_cli_keeps_every_secret() {
     let files = Files::new();
     let cfg = files.write("hygiene.toml", &text);
     let cfg = cfg.to_str().unwrap();
-    let mut all = String::new();
-    let mut record = |args: &[&str], out: &Output| {
-        all.push_str(&format!(
-            "$ polypay {args:?} -> {:?}\n{}\n{}\n",
-            out.status.code(),
-            stdout(out),
-            stderr(out)
-        ));
-    };
+    let mut cli = CliLog::default();
 
-    let out = run_traced(&["check-config", cfg]).await;
+    let out = cli.run_as(&["check-config"], &["check-config", cfg]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    record(&["check-config"], &out);
     let names = [
         "dummy",
         "systempayv2",
@@ -639,8 +527,7 @@ async fn the_cli_keeps_every_secret() {
             "--email",
             "payer@example.org",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        cli.run(&args).await;
         let args = [
             "response",
             "--config",
@@ -650,8 +537,7 @@ async fn the_cli_keeps_every_secret() {
             "--query",
             "signature=AAAA&vads_amount=1000&Data=x&Seal=00&SHASIGN=00&sig=00",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        cli.run(&args).await;
         let args = [
             "status",
             "--config",
@@ -661,8 +547,7 @@ async fn the_cli_keeps_every_secret() {
             "--transaction-id",
             "CLI-H-1",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        cli.run(&args).await;
     }
     for kind in [
         "dummy",
@@ -673,27 +558,34 @@ async fn the_cli_keeps_every_secret() {
         "taler",
         "chainside",
     ] {
-        let out = run_traced(&["describe", kind]).await;
-        record(&["describe", kind], &out);
+        cli.run(&["describe", kind]).await;
     }
     // A configuration error while secrets sit in the file.
     let broken = files.write(
         "broken.toml",
         &text.replace("vads_site_id = \"12345678\"", "vads_site_id = 12"),
     );
-    let out = run_traced(&["check-config", broken.to_str().unwrap()]).await;
+    let out = cli
+        .run_as(
+            &["check-config broken"],
+            &["check-config", broken.to_str().unwrap()],
+        )
+        .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    record(&["check-config broken"], &out);
     let syntax = files.write(
         "syntax.toml",
         &format!("[backends.a]\nkind = \"dummy\"\nsecret = \"{DUMMY}\nx = 1\n"),
     );
-    let out = run_traced(&["check-config", syntax.to_str().unwrap()]).await;
-    record(&["check-config syntax"], &out);
+    cli.run_as(
+        &["check-config syntax"],
+        &["check-config", syntax.to_str().unwrap()],
+    )
+    .await;
 
     assert!(
-        all.contains("polypay HTTP") && all.contains("TRACE"),
-        "traces were on: {all}"
+        cli.0.contains("polypay HTTP") && cli.0.contains("TRACE"),
+        "traces were on: {}",
+        cli.0
     );
-    assert_clean("the CLI output", &all);
+    assert_clean("the CLI output", &cli.0);
 }

@@ -12,7 +12,8 @@ use polypay_crypto::simulator::chain::Chain;
 use serde_json::{Map, Value, json};
 
 use super::hygiene::{
-    Capture, Transcript, assert_clean, built, params, policy, refusing_bank, run_traced,
+    Capture, CliLog, Transcript, assert_clean, assert_none_shows, built, params, policy,
+    refusing_bank,
 };
 use crate::support::*;
 
@@ -44,12 +45,7 @@ fn needles() -> Vec<String> {
 
 fn assert_bitcoin_clean(what: &str, text: &str) {
     assert_clean(what, text);
-    for needle in needles() {
-        assert!(
-            !text.contains(&needle),
-            "{what} shows a secret ({needle}):\n{text}"
-        );
-    }
+    assert_none_shows(what, text, needles());
 }
 
 fn node_config(url: &str, password: &str, wallet: &str) -> Map<String, Value> {
@@ -117,11 +113,7 @@ async fn bitcoin_keeps_its_rpc_password() {
     let mut t = Transcript::default();
     let (chain, node) = node().await;
     let bank = refusing_bank().await;
-    // A port nobody listens on: bound, then released.
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/", l.local_addr().unwrap())
-    };
+    let closed = format!("http://{}/", closed_port());
     node.script_error("getaddressinfo", -1, "scripted node failure");
     let url = node.url().to_string();
     let cases = [
@@ -223,18 +215,9 @@ async fn the_cli_keeps_the_rpc_password() {
     let files = Files::new();
     let cfg = files.write("btc.toml", &text);
     let cfg = cfg.to_str().unwrap();
-    let mut all = String::new();
-    let mut record = |args: &[&str], out: &std::process::Output| {
-        all.push_str(&format!(
-            "$ polypay {args:?} -> {:?}\n{}\n{}\n",
-            out.status.code(),
-            stdout(out),
-            stderr(out)
-        ));
-    };
-    let out = run_traced(&["check-config", cfg]).await;
+    let mut cli = CliLog::default();
+    let out = cli.run_as(&["check-config"], &["check-config", cfg]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    record(&["check-config"], &out);
     let now = "2024-05-01T10:00:00Z";
     for name in ["btc", "btc_wrong"] {
         let args = [
@@ -253,8 +236,7 @@ async fn the_cli_keeps_the_rpc_password() {
             "address_index=2",
             "--json",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        let out = cli.run(&args).await;
         assert!(out.status.success(), "{}", stderr(&out));
         let intent: Value = serde_json::from_slice(&out.stdout).unwrap();
         let data = intent["backend_data"].to_string();
@@ -279,8 +261,7 @@ async fn the_cli_keeps_the_rpc_password() {
             "--bank-data",
             &data,
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        let out = cli.run(&args).await;
         assert_eq!(out.status.success(), name == "btc", "{}", stderr(&out));
         let args = [
             "response",
@@ -291,24 +272,28 @@ async fn the_cli_keeps_the_rpc_password() {
             "--query",
             "a=b",
         ];
-        let out = run_traced(&args).await;
-        record(&args, &out);
+        cli.run(&args).await;
     }
-    let out = run_traced(&["describe", "bitcoin"]).await;
-    record(&["describe bitcoin"], &out);
+    cli.run_as(&["describe bitcoin"], &["describe", "bitcoin"])
+        .await;
     for broken in [
         text.replace(VPUB, VPRV),
         text.replace(url.as_str(), &with_url_password),
         text.replace("bitcoind_wallet = \"shop watch\"", "bitcoind_wallet = 7"),
     ] {
         let file = files.write("broken.toml", &broken);
-        let out = run_traced(&["check-config", file.to_str().unwrap()]).await;
+        let out = cli
+            .run_as(
+                &["check-config broken"],
+                &["check-config", file.to_str().unwrap()],
+            )
+            .await;
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        record(&["check-config broken"], &out);
     }
     assert!(
-        all.contains("polypay HTTP") && all.contains("TRACE"),
-        "traces were on: {all}"
+        cli.0.contains("polypay HTTP") && cli.0.contains("TRACE"),
+        "traces were on: {}",
+        cli.0
     );
-    assert_bitcoin_clean("the CLI output", &all);
+    assert_bitcoin_clean("the CLI output", &cli.0);
 }

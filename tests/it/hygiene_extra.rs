@@ -10,7 +10,9 @@ use polypay_taler::simulator::Simulator as TalerSimulator;
 use polypay_taler::{Taler, TalerConfig, WebhookEvent};
 use serde_json::{Map, Value, json};
 
-use super::hygiene::{Capture, Transcript, assert_clean, built, params, policy, run_traced};
+use super::hygiene::{
+    Capture, CliLog, Transcript, assert_clean, assert_none_shows, built, params, policy,
+};
 use crate::support::*;
 
 const WEBHOOK: &str = "HYGIENE-webhook-S3CRET-0123456789";
@@ -19,12 +21,7 @@ const REDIS: &str = "HYGIENE-redis-S3CRET";
 
 fn assert_extra_clean(what: &str, text: &str) {
     assert_clean(what, text);
-    for needle in [WEBHOOK, WEBHOOK_WRONG, REDIS, "S3CRET"] {
-        assert!(
-            !text.contains(needle),
-            "{what} shows a secret ({needle}):\n{text}"
-        );
-    }
+    assert_none_shows(what, text, [WEBHOOK, WEBHOOK_WRONG, REDIS, "S3CRET"]);
 }
 
 fn taler_config(sim: &TalerSimulator, secret: &str) -> Map<String, Value> {
@@ -148,10 +145,7 @@ async fn the_chainside_redis_password_never_shows() {
     let registry = Registry::builtin().unwrap();
     let mut t = Transcript::default();
     // Nobody listens on this port: the cache fails, the password stays hidden.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = closed_port().port();
     let config = params(json!({"client_id": "c", "secret": "chainside-client",
         "base_url": "http://127.0.0.1:9/",
         "cache": {"driver": "redis", "options": {"hostname": "127.0.0.1", "port": port,
@@ -189,7 +183,7 @@ async fn the_cli_keeps_the_webhook_and_redis_secrets() {
     let files = Files::new();
     let cfg = files.write("extra.toml", &text);
     let cfg = cfg.to_str().unwrap();
-    let mut all = String::new();
+    let mut cli = CliLog::default();
     for args in [
         vec!["check-config", cfg],
         vec![
@@ -211,13 +205,12 @@ async fn the_cli_keeps_the_webhook_and_redis_secrets() {
             "X",
         ],
     ] {
-        let out = run_traced(&args).await;
-        all.push_str(&format!("$ {args:?}\n{}\n{}\n", stdout(&out), stderr(&out)));
+        cli.run(&args).await;
     }
     let short = files.write("short.toml", &text.replace(WEBHOOK, "HYGIENE-S3CRET"));
-    let out = run_traced(&["check-config", short.to_str().unwrap()]).await;
+    let out = cli.run(&["check-config", short.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    all.push_str(&format!("{}\n{}\n", stdout(&out), stderr(&out)));
+    let all = &cli.0;
     assert!(all.contains("TRACE") || all.contains("DEBUG"), "{all}");
-    assert_extra_clean("the CLI output", &all);
+    assert_extra_clean("the CLI output", all);
 }

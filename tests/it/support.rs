@@ -53,14 +53,18 @@ pub fn stderr(o: &Output) -> String {
 pub fn polypay_json(args: &[&str]) -> serde_json::Value {
     let mut all: Vec<&str> = args.to_vec();
     all.push("--json");
-    let out = polypay(&all);
+    success_json(args, &polypay(&all))
+}
+
+/// Asserts that `polypay ARGS` succeeded and parses what it printed as JSON.
+fn success_json(args: &[&str], out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "polypay {args:?} failed: {}",
-        stderr(&out)
+        stderr(out)
     );
     serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
 }
 
 /// [`polypay`] from async tests: runs on a blocking thread, so a loopback simulator on the
@@ -79,12 +83,12 @@ pub async fn polypay_async(args: &[&str]) -> Output {
 pub async fn polypay_json_async(args: &[&str]) -> serde_json::Value {
     let mut all = args.to_vec();
     all.push("--json");
-    let out = polypay_async(&all).await;
-    assert!(
-        out.status.success(),
-        "polypay {args:?} failed: {}",
-        stderr(&out)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&out)))
+    success_json(args, &polypay_async(&all).await)
+}
+
+/// A loopback address nobody listens on: bound, then released.
+pub fn closed_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
 }

@@ -363,29 +363,17 @@ fn resolve_base(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polypay_core::testkit::{error_fields as fields, patched};
 
     fn config(extra: serde_json::Value) -> Result<Settings, ConfigErrors> {
-        let mut base = serde_json::json!({
+        let base = serde_json::json!({
             "base_url": "https://backend.example.com",
             "token": "sandbox",
             "fulfillment_url": "https://shop.example/done/${ORDER_ID}",
         });
-        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
-            for (k, v) in e {
-                if v.is_null() {
-                    b.remove(k);
-                } else {
-                    b.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        serde_json::from_value::<TalerConfig>(base)
+        serde_json::from_value::<TalerConfig>(patched(&base, &extra))
             .unwrap()
             .settings()
-    }
-
-    fn fields(errors: ConfigErrors) -> Vec<String> {
-        errors.0.into_iter().map(|e| e.field).collect()
     }
 
     #[test]

@@ -16,8 +16,9 @@
 //! | 410 | `Expired` |
 //! | 202 (second-factor challenge) and everything else | `Provider` (5xx is retryable) |
 
-use polypay_core::{Error, HttpResponse};
+use polypay_core::{Error, HttpResponse, Result};
 use serde::Deserialize;
+use serde_json::Value;
 
 /// The body of every non-2xx JSON answer of the merchant backend.
 #[derive(Debug, Default, Deserialize)]
@@ -182,6 +183,41 @@ pub(crate) fn from_response(response: &HttpResponse, what: &str) -> Error {
              token whose use needs none {text}"
         )),
         _ => provider(format!("{what}: unexpected answer {text}")),
+    }
+}
+
+/// [`from_response`], except that a `409 Conflict` whose code `explain` knows becomes a
+/// `Conflict` opening with that explanation (what the code means, what to do), followed by
+/// the generic message.
+pub(crate) fn conflict_explained(
+    response: &HttpResponse,
+    what: &str,
+    explain: impl FnOnce(i64) -> Option<String>,
+) -> Error {
+    let generic = from_response(response, what);
+    let detail: ErrorDetail = serde_json::from_slice(&response.body).unwrap_or_default();
+    match detail
+        .code
+        .filter(|_| response.status == 409)
+        .and_then(explain)
+    {
+        Some(explanation) => Error::Conflict(format!("{explanation} — {generic}")),
+        None => generic,
+    }
+}
+
+/// The entries of a `200 OK` list answer: the JSON array under `key` (`orders`), each a
+/// `noun` (`order`). Another status is the backend's error for `listing the KEY`.
+pub(crate) fn list_entries(response: &HttpResponse, key: &str, noun: &str) -> Result<Vec<Value>> {
+    if response.status != 200 {
+        return Err(from_response(response, &format!("listing the {key}")));
+    }
+    let mut body: Value = response.json()?;
+    match body.get_mut(key).map(Value::take) {
+        Some(Value::Array(entries)) => Ok(entries),
+        _ => Err(Error::malformed(format!(
+            "the {noun} list has no `{key}` array"
+        ))),
     }
 }
 

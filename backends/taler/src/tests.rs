@@ -1,8 +1,8 @@
 //! Sans-IO tests: the backend driven with recorded answers, no network.
 
 use polypay_core::{
-    Backend, Context, Exchange, HttpRequest, HttpResponse, Method, PaymentRequest, PaymentStatus,
-    StatusQuery, Step, Timestamp, drive_sync,
+    Backend, Context, Exchange, HttpRequest, HttpResponse, Method, PaymentRequest, PaymentResponse,
+    PaymentStatus, StatusQuery, Step, Timestamp, drive_sync,
 };
 use serde_json::json;
 
@@ -105,12 +105,10 @@ fn request_steps_are_exact() {
     );
 }
 
-#[test]
-fn plain_http_to_another_host_is_never_verified() {
-    let t = taler(json!({"base_url": "http://merchant.lan:9966/", "allow_http": true}));
-    let q = StatusQuery::new("O");
-    let r = drive_sync(
-        |cx| t.status(&q, cx),
+/// What `status` makes of a backend answering that order `O` is paid.
+fn status_of_paid_order(t: &Taler, q: &StatusQuery) -> PaymentResponse {
+    drive_sync(
+        |cx| t.status(q, cx),
         now(),
         |r| {
             Ok(if r.url.path() == "/config" {
@@ -121,26 +119,21 @@ fn plain_http_to_another_host_is_never_verified() {
         },
         8,
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn plain_http_to_another_host_is_never_verified() {
+    let t = taler(json!({"base_url": "http://merchant.lan:9966/", "allow_http": true}));
+    let q = StatusQuery::new("O");
+    let r = status_of_paid_order(&t, &q);
     assert_eq!(r.status(), PaymentStatus::Waiting);
     assert_eq!(r.claimed_status(), Some(PaymentStatus::Paid));
     assert!(!r.is_paid());
     assert!(r.bank_status.unwrap().contains("unverified"));
     // The same answer over HTTPS is verified.
     let t = taler(json!({}));
-    let r = drive_sync(
-        |cx| t.status(&q, cx),
-        now(),
-        |r| {
-            Ok(if r.url.path() == "/config" {
-                config_body()
-            } else {
-                paid_body("O")
-            })
-        },
-        8,
-    )
-    .unwrap();
+    let r = status_of_paid_order(&t, &q);
     assert!(r.is_paid());
 }
 

@@ -105,3 +105,13 @@ pub fn valid() -> serde_json::Map<String, serde_json::Value> {
     let v = serde_json::json!({ "site_id": "12345678", "secret": "hunter2-secret" });
     v.as_object().cloned().unwrap_or_default()
 }
+
+/// The object `v` is (tests build objects with `json!`).
+pub fn obj(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    v.as_object().cloned().expect("a JSON object")
+}
+
+/// Every message of `errors`, as shown.
+pub fn messages(errors: &crate::ConfigErrors) -> Vec<String> {
+    errors.0.iter().map(|e| e.to_string()).collect()
+}

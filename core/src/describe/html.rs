@@ -381,12 +381,8 @@ fn slug(name: &str) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::super::fixture;
+    use super::super::fixture::{self, obj};
     use super::*;
-
-    fn obj(v: Value) -> Object {
-        v.as_object().cloned().unwrap()
-    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()

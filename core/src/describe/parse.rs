@@ -301,16 +301,8 @@ fn join(prefix: &str, name: &str) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::super::fixture::{self, Config, Method, Mode};
+    use super::super::fixture::{self, Config, Method, Mode, messages, obj};
     use super::*;
-
-    fn obj(v: Value) -> Object {
-        v.as_object().cloned().unwrap()
-    }
-
-    fn messages(errors: &ConfigErrors) -> Vec<String> {
-        errors.0.iter().map(|e| e.to_string()).collect()
-    }
 
     #[test]
     fn coercion_of_text() {

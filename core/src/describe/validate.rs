@@ -397,17 +397,9 @@ fn plural(n: u64) -> &'static str {
 mod tests {
     use serde_json::json;
 
-    use super::super::fixture;
+    use super::super::fixture::{self, messages, obj};
     use super::*;
     use crate::Error;
-
-    fn obj(v: Value) -> Object {
-        v.as_object().cloned().unwrap()
-    }
-
-    fn messages(errors: &ConfigErrors) -> Vec<String> {
-        errors.0.iter().map(|e| e.to_string()).collect()
-    }
 
     #[test]
     fn valid_configuration_has_no_error() {

@@ -26,6 +26,8 @@
 
 mod checks;
 mod garbage;
+mod helpers;
+mod recorder;
 mod report;
 
 use std::fmt;
@@ -37,6 +39,8 @@ use crate::{
 };
 
 pub use checks::run_conformance;
+pub use helpers::*;
+pub use recorder::{Recorder, ScriptedAnswer};
 pub use report::{Check, Report, Verdict};
 
 /// An outcome a bank simulator can produce.
@@ -223,6 +227,18 @@ impl Harness {
     pub fn with_now(mut self, now: Timestamp) -> Harness {
         self.now = now;
         self
+    }
+
+    /// Sets the HTTP function to real exchanges with a [`crate::ReqwestExecutor`], for a
+    /// backend tested against a loopback simulator: plain HTTP allowed, no retries, each
+    /// exchange driven to completion on `runtime` (feature `client`). The runtime must be a
+    /// multi-threaded one that also serves the simulator.
+    #[cfg(feature = "client")]
+    pub fn with_loopback_http(self, runtime: Arc<tokio::runtime::Runtime>) -> Harness {
+        use crate::HttpExecutor as _;
+        let executor = crate::ReqwestExecutor::new();
+        let policy = crate::Policy::default().allow_http(true).retries(0);
+        self.with_http(move |request| runtime.block_on(executor.execute(request.clone(), &policy)))
     }
 
     /// Performs one HTTP exchange with the harness's function, or fails when there is none.

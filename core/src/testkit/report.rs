@@ -67,6 +67,27 @@ impl Report {
             .filter(|c| c.verdict == Verdict::Pass)
             .count()
     }
+
+    /// For a backend's conformance test: asserts that no check failed and that each check
+    /// named in `names` ran and passed (a skipped or missing one is not enough).
+    ///
+    /// # Panics
+    ///
+    /// When it does not hold, with the check's name and the whole report.
+    ///
+    /// ```
+    /// use polypay_core::testkit::{Report, Verdict};
+    /// let mut report = Report::default();
+    /// report.push("description.sane", Verdict::Pass);
+    /// report.assert_passed(&["description.sane"]);
+    /// ```
+    #[track_caller]
+    pub fn assert_passed(&self, names: &[&str]) {
+        assert!(self.is_success(), "{self}");
+        for name in names {
+            assert_eq!(self.verdict(name), Some(&Verdict::Pass), "{name}\n{self}");
+        }
+    }
 }
 
 impl fmt::Display for Report {
@@ -110,5 +131,19 @@ mod tests {
         let text = r.to_string();
         assert!(text.contains("3 checks, 1 passed, 1 failed"), "{text}");
         assert!(text.contains("  FAIL c: broken"), "{text}");
+    }
+
+    #[test]
+    fn assert_passed_names_what_did_not_pass() {
+        let mut r = Report::default();
+        r.push("a", Verdict::Pass);
+        r.push("b", Verdict::Skip("n/a".into()));
+        r.assert_passed(&["a"]);
+        for names in [&["b"][..], &["missing"][..]] {
+            let caught = std::panic::catch_unwind(|| r.assert_passed(names));
+            assert!(caught.is_err(), "{names:?}");
+        }
+        r.push("c", Verdict::Fail("broken".into()));
+        assert!(std::panic::catch_unwind(|| r.assert_passed(&[])).is_err());
     }
 }

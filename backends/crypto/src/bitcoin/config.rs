@@ -386,30 +386,18 @@ impl BitcoinConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polypay_core::testkit::{error_fields as fields, patched};
 
     const ZPUB: &str = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
 
     fn config(patch: serde_json::Value) -> Result<Settings, ConfigErrors> {
-        let mut base = serde_json::json!({
+        let base = serde_json::json!({
             "xpub": ZPUB,
             "esplora_url": "https://esplora.example/api",
         });
-        if let (Some(b), Some(p)) = (base.as_object_mut(), patch.as_object()) {
-            for (k, v) in p {
-                if v.is_null() {
-                    b.remove(k);
-                } else {
-                    b.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        serde_json::from_value::<BitcoinConfig>(base)
+        serde_json::from_value::<BitcoinConfig>(patched(&base, &patch))
             .unwrap()
             .settings()
-    }
-
-    fn fields(e: ConfigErrors) -> Vec<String> {
-        e.0.into_iter().map(|e| e.field).collect()
     }
 
     #[test]

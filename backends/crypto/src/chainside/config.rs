@@ -352,21 +352,13 @@ impl ChainsideConfig {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use polypay_core::testkit::{error_fields as fields, patched};
 
     fn settings(extra: serde_json::Value) -> Result<Settings, ConfigErrors> {
-        let mut base = serde_json::json!({ "client_id": "cid", "secret": "s3cr3t-value" });
-        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
-            for (k, v) in e {
-                b.insert(k.clone(), v.clone());
-            }
-        }
-        serde_json::from_value::<ChainsideConfig>(base)
+        let base = serde_json::json!({ "client_id": "cid", "secret": "s3cr3t-value" });
+        serde_json::from_value::<ChainsideConfig>(patched(&base, &extra))
             .unwrap()
             .settings()
-    }
-
-    fn fields(e: ConfigErrors) -> Vec<String> {
-        e.0.into_iter().map(|e| e.field).collect()
     }
 
     #[test]

@@ -73,11 +73,7 @@ impl BitcoindSimulator {
         password: &str,
         wallet: &str,
     ) -> std::io::Result<BitcoindSimulator> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let url: Url = format!("http://{addr}/")
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("bad address {addr}: {e}")))?;
+        let (listener, addr, url) = super::loopback::bind("").await?;
         let shared = Arc::new(Shared {
             chain,
             user: user.into(),
@@ -86,14 +82,7 @@ impl BitcoindSimulator {
             world: Mutex::new(World::default()),
         });
         let app = Router::new().fallback(dispatch).with_state(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let stop = super::loopback::serve(listener, app);
         Ok(BitcoindSimulator {
             shared,
             addr,

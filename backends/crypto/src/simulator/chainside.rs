@@ -40,6 +40,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use polypay_core::testkit::Recorder;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use url::Url;
@@ -49,15 +50,6 @@ pub use model::SimError;
 
 use model::Order;
 
-/// A scripted answer, replacing the next matching request's real one.
-#[derive(Debug, Clone)]
-struct Scripted {
-    method: String,
-    path_suffix: String,
-    status: u16,
-    body: String,
-}
-
 /// Everything the simulator knows.
 #[derive(Debug, Default)]
 struct World {
@@ -65,9 +57,8 @@ struct World {
     tokens: HashMap<String, i64>,
     orders: Vec<Order>,
     clock_offset: i64,
-    scripted: Vec<Scripted>,
-    /// `METHOD /path` of every request, in order.
-    log: Vec<String>,
+    /// Every request, and the answers tests scripted.
+    recorder: Recorder,
     deliveries: Vec<Delivery>,
 }
 
@@ -87,6 +78,16 @@ struct Shared {
     root: Url,
     counter: AtomicU64,
     runtime: tokio::runtime::Handle,
+}
+
+impl World {
+    /// The order `uuid`, or the API's `404 payment order not found`.
+    fn order_mut(&mut self, uuid: &str) -> Result<&mut Order, SimError> {
+        self.orders
+            .iter_mut()
+            .find(|o| o.uuid == uuid)
+            .ok_or_else(SimError::not_found)
+    }
 }
 
 impl Shared {
@@ -114,6 +115,29 @@ impl Shared {
             self.runtime
                 .spawn(async move { deliver::send(&shared, url, cb).await });
         }
+    }
+
+    /// Runs `f` on order `uuid` at the current time. For the event it returns: the signed
+    /// callback (recorded on the order) and where to send it, once the world is unlocked;
+    /// `None` when the order has no callback URL or the URL is refused (then the failed
+    /// delivery is recorded).
+    fn change_order(
+        &self,
+        uuid: &str,
+        f: impl FnOnce(&mut Order, i64) -> Result<Option<String>, SimError>,
+    ) -> Result<Option<(SimCallback, Option<Url>)>, SimError> {
+        let now = self.now();
+        let mut world = self.world();
+        let order = world.order_mut(uuid)?;
+        let Some(event) = f(order, now)? else {
+            return Ok(None);
+        };
+        let (cb, target) = deliver::callback(self, order, &event, now);
+        let target = target.unwrap_or_else(|record| {
+            world.deliveries.push(record);
+            None
+        });
+        Ok(Some((cb, target)))
     }
 
     fn world(&self) -> MutexGuard<'_, World> {
@@ -226,11 +250,7 @@ impl ChainsideSimulatorBuilder {
 
     /// Starts the simulator on `127.0.0.1` (a free port), on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<ChainsideSimulator> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let root: Url = format!("http://{addr}/")
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("bad address {addr}: {e}")))?;
+        let (listener, addr, root) = super::loopback::bind("").await?;
         let shared = Arc::new(Shared {
             world: Mutex::new(World::default()),
             client_id: self.client_id,
@@ -245,15 +265,8 @@ impl ChainsideSimulatorBuilder {
             counter: AtomicU64::new(1),
             runtime: tokio::runtime::Handle::current(),
         });
-        let (stop, stopped) = oneshot::channel::<()>();
         let app = http::router(shared.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let stop = super::loopback::serve(listener, app);
         Ok(ChainsideSimulator {
             shared,
             addr,
@@ -321,28 +334,9 @@ impl ChainsideSimulator {
         f: impl FnOnce(&mut Order, i64) -> Result<Option<String>, SimError>,
     ) -> Result<Option<SimCallback>, SimError> {
         self.shared.tick();
-        let now = self.shared.now();
-        let (callback, target) = {
-            let mut world = self.shared.world();
-            let order = world
-                .orders
-                .iter_mut()
-                .find(|o| o.uuid == uuid)
-                .ok_or_else(SimError::not_found)?;
-            match f(order, now)? {
-                Some(event) => {
-                    let (cb, target) = deliver::callback(&self.shared, order, &event, now);
-                    let target = match target {
-                        Ok(t) => t,
-                        Err(record) => {
-                            world.deliveries.push(record);
-                            None
-                        }
-                    };
-                    (Some(cb), target)
-                }
-                None => (None, None),
-            }
+        let (callback, target) = match self.shared.change_order(uuid, f)? {
+            Some((cb, target)) => (Some(cb), target),
+            None => (None, None),
         };
         if let (Some(cb), Some(target)) = (&callback, target) {
             let shared = self.shared.clone();
@@ -413,27 +407,20 @@ impl ChainsideSimulator {
     /// Answers the next `method` request whose path ends with `path_suffix` with `status` and
     /// `body` instead of the real answer.
     pub fn script(&self, method: &str, path_suffix: &str, status: u16, body: &str) {
-        self.shared.world().scripted.push(Scripted {
-            method: method.to_ascii_uppercase(),
-            path_suffix: path_suffix.into(),
-            status,
-            body: body.into(),
-        });
+        self.shared
+            .world()
+            .recorder
+            .script(method, path_suffix, status, body);
     }
 
     /// `METHOD /path` of every request received so far.
     pub fn log(&self) -> Vec<String> {
-        self.shared.world().log.clone()
+        self.shared.world().recorder.log().to_vec()
     }
 
     /// How many requests `METHOD /path` (exactly) received.
     pub fn hits(&self, request: &str) -> usize {
-        self.shared
-            .world()
-            .log
-            .iter()
-            .filter(|l| *l == request)
-            .count()
+        self.shared.world().recorder.hits(request)
     }
 
     /// Every callback delivery attempted so far.

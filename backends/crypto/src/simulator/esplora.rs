@@ -34,6 +34,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use bitcoin::Address;
 use bitcoin::hex::DisplayHex;
+use polypay_core::testkit::Recorder;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use url::Url;
@@ -45,17 +46,10 @@ const MEMPOOL_PAGE: usize = 50;
 /// Confirmed transactions per page.
 const CHAIN_PAGE: usize = 25;
 
-#[derive(Debug, Clone)]
-struct Scripted {
-    path_suffix: String,
-    status: u16,
-    body: String,
-}
-
 #[derive(Debug, Default)]
 struct World {
-    scripted: Vec<Scripted>,
-    log: Vec<String>,
+    /// Every request, and the answers tests scripted.
+    recorder: Recorder,
     tip_lag: u64,
     latency: Option<Duration>,
 }
@@ -85,24 +79,13 @@ impl EsploraSimulator {
     /// Starts a simulator of `chain` on `127.0.0.1` (a free port), on the current tokio
     /// runtime.
     pub async fn start(chain: Chain) -> std::io::Result<EsploraSimulator> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let base: Url = format!("http://{addr}/api/")
-            .parse()
-            .map_err(|e| std::io::Error::other(format!("bad address {addr}: {e}")))?;
+        let (listener, addr, base) = super::loopback::bind("api/").await?;
         let shared = Arc::new(Shared {
             chain,
             world: Mutex::new(World::default()),
         });
         let app = Router::new().fallback(dispatch).with_state(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let stop = super::loopback::serve(listener, app);
         Ok(EsploraSimulator {
             shared,
             addr,
@@ -128,11 +111,10 @@ impl EsploraSimulator {
 
     /// Answers the next GET whose path ends with `path_suffix` with `status` and `body`.
     pub fn script(&self, path_suffix: &str, status: u16, body: &str) {
-        self.shared.world().scripted.push(Scripted {
-            path_suffix: path_suffix.into(),
-            status,
-            body: body.into(),
-        });
+        self.shared
+            .world()
+            .recorder
+            .script_any_method(path_suffix, status, body);
     }
 
     /// Reports the tip `lag` blocks below the real one (a lagging, inconsistent server).
@@ -147,7 +129,7 @@ impl EsploraSimulator {
 
     /// `METHOD /path` of every request so far.
     pub fn log(&self) -> Vec<String> {
-        self.shared.world().log.clone()
+        self.shared.world().recorder.log().to_vec()
     }
 }
 
@@ -172,12 +154,7 @@ async fn dispatch(State(sim): State<Arc<Shared>>, method: Method, uri: Uri) -> R
     let path = uri.path().to_owned();
     let (scripted, latency) = {
         let mut w = sim.world();
-        w.log.push(format!("{method} {path}"));
-        let i = w
-            .scripted
-            .iter()
-            .position(|s| path.ends_with(&s.path_suffix));
-        (i.map(|i| w.scripted.remove(i)), w.latency)
+        (w.recorder.record(method.as_str(), &path), w.latency)
     };
     if let Some(d) = latency {
         tokio::time::sleep(d).await;

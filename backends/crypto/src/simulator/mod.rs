@@ -5,3 +5,4 @@ pub mod bitcoind;
 pub mod chain;
 pub mod chainside;
 pub mod esplora;
+pub mod loopback;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::SignedDuration;
+pub use polypay_core::testkit::{eur, status_query as query};
 use polypay_core::{
     Amount, Payment, PaymentIntent, PaymentRequest, PaymentResponse, Policy, StatusQuery, Timestamp,
 };
@@ -33,6 +34,16 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// A clock of `chain`, both at t0.
+    pub fn start(chain: &Chain) -> Clock {
+        let clock = Clock {
+            now: Arc::new(Mutex::new(t0())),
+            chain: chain.clone(),
+        };
+        clock.at(0);
+        clock
+    }
+
     pub fn now(&self) -> Timestamp {
         *self.now.lock().unwrap()
     }
@@ -59,15 +70,9 @@ pub fn key() -> AccountKey {
 }
 
 /// The configuration `base` with `patch` applied (a `null` removes a key).
-pub fn patched(mut base: Value, patch: Value) -> Map<String, Value> {
-    for (k, v) in patch.as_object().cloned().unwrap_or_default() {
-        if v.is_null() {
-            base.as_object_mut().unwrap().remove(&k);
-        } else {
-            base[k] = v;
-        }
-    }
-    base.as_object().cloned().unwrap()
+pub fn patched(base: Value, patch: Value) -> Map<String, Value> {
+    let config = polypay_core::testkit::patched(&base, &patch);
+    config.as_object().cloned().unwrap()
 }
 
 pub fn payment(config: Map<String, Value>, clock: &Clock) -> Payment {
@@ -102,11 +107,7 @@ pub fn esplora_config(sim: &EsploraSimulator, patch: Value) -> Map<String, Value
 pub async fn esplora_env(patch: Value) -> EsploraEnv {
     let chain = Chain::new(polypay_crypto::bitcoin::Network::Regtest, 200);
     let sim = EsploraSimulator::start(chain.clone()).await.unwrap();
-    let clock = Clock {
-        now: Arc::new(Mutex::new(t0())),
-        chain: chain.clone(),
-    };
-    clock.at(0);
+    let clock = Clock::start(&chain);
     let payment = payment(esplora_config(&sim, patch), &clock);
     EsploraEnv {
         chain,
@@ -152,11 +153,7 @@ pub async fn node_env(patch: Value) -> NodeEnv {
     let k = key();
     let addresses: Vec<String> = (0..100).map(|i| k.address(i).unwrap()).collect();
     node.watch(addresses.iter().map(String::as_str));
-    let clock = Clock {
-        now: Arc::new(Mutex::new(t0())),
-        chain: chain.clone(),
-    };
-    clock.at(0);
+    let clock = Clock::start(&chain);
     let payment = payment(node_config(&node, patch), &clock);
     NodeEnv {
         chain,
@@ -166,8 +163,23 @@ pub async fn node_env(patch: Value) -> NodeEnv {
     }
 }
 
-pub fn eur(v: &str) -> Amount {
-    Amount::parse(&format!("EUR:{v}")).unwrap()
+/// Pays request `index` of EUR 30.00 in full in one mined block (`status` then says paid),
+/// then reorganises the paying transaction out of the chain. Returns the answer of `status`
+/// after the reorganisation and the transaction's id.
+pub async fn paid_then_reorganised(
+    chain: &Chain,
+    payment: &Payment,
+    index: u32,
+) -> (PaymentResponse, String) {
+    let intent = payment.request(&req(eur("30.00"), index)).await.unwrap();
+    let (address, sats) = due(&intent);
+    let txid = chain.pay(&address, sats);
+    chain.mine(1);
+    let paid = payment.status(&query(&intent)).await.unwrap();
+    assert!(paid.is_paid());
+    chain.reorg(1, &[&txid]);
+    let r = payment.status(&follow(&intent, &paid)).await.unwrap();
+    (r, txid)
 }
 
 /// A request for `amount` at `index`.
@@ -181,11 +193,6 @@ pub fn due(intent: &PaymentIntent) -> (String, u64) {
         intent.backend_data["address"].as_str().unwrap().to_owned(),
         intent.backend_data["amount_sat"].as_u64().unwrap(),
     )
-}
-
-/// The status query an integrator makes from the intent.
-pub fn query(intent: &PaymentIntent) -> StatusQuery {
-    StatusQuery::new(intent.transaction_id.clone()).with_bank_data(intent.backend_data.clone())
 }
 
 /// The status query an integrator makes from the last response.

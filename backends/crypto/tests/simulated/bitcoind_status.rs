@@ -95,14 +95,7 @@ async fn the_wallet_receive_time_decides_in_time() {
 #[tokio::test]
 async fn a_double_spend_by_reorg_is_a_dispute() {
     let env = node_env(json!({})).await;
-    let intent = env.payment.request(&req(eur("30.00"), 4)).await.unwrap();
-    let (address, sats) = due(&intent);
-    let txid = env.chain.pay(&address, sats);
-    env.chain.mine(1);
-    let paid = env.payment.status(&query(&intent)).await.unwrap();
-    assert!(paid.is_paid());
-    env.chain.reorg(1, &[&txid]);
-    let r = env.payment.status(&follow(&intent, &paid)).await.unwrap();
+    let (r, _) = paid_then_reorganised(&env.chain, &env.payment, 4).await;
     assert!(!r.is_paid());
     assert!(r.bank_status.as_deref().unwrap().contains("dispute"));
 }

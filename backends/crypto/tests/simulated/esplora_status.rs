@@ -148,15 +148,7 @@ async fn confirmations_advance_block_by_block() {
 #[tokio::test]
 async fn a_reorg_or_a_dropped_transaction_takes_the_payment_back() {
     let env = esplora_env(json!({})).await;
-    let intent = env.payment.request(&req(eur("30.00"), 4)).await.unwrap();
-    let (address, sats) = due(&intent);
-    let txid = env.chain.pay(&address, sats);
-    env.chain.mine(1);
-    let paid = env.payment.status(&query(&intent)).await.unwrap();
-    assert!(paid.is_paid());
-
-    env.chain.reorg(1, &[&txid]);
-    let r = env.payment.status(&follow(&intent, &paid)).await.unwrap();
+    let (r, txid) = paid_then_reorganised(&env.chain, &env.payment, 4).await;
     assert!(!r.is_paid());
     assert_eq!(state(&r), "unpaid");
     assert!(

@@ -6,14 +6,13 @@
 //! 2521: refund it instead). The adjustment's amount is not used: an order is cancelled whole.
 
 use polypay_core::{
-    Adjustment, Context, Error, HttpRequest, HttpResponse, Method, PaymentResponse, PaymentStatus,
-    Result,
+    Adjustment, Context, HttpRequest, HttpResponse, Method, PaymentResponse, PaymentStatus, Result,
 };
 use serde_json::Value;
 
 use super::key;
 use crate::Taler;
-use crate::errors::{ErrorDetail, from_response};
+use crate::errors::conflict_explained;
 use crate::flow::{Next, Op};
 
 /// The `cancel` operation.
@@ -69,20 +68,16 @@ impl Op<PaymentResponse> for CancelOp<'_> {
             r.bank_data.insert(key::ORDER_ID.into(), id.as_str().into());
             return Ok(Next::Done(r));
         }
-        let code = serde_json::from_slice::<ErrorDetail>(&response.body)
-            .ok()
-            .and_then(|d| d.code);
-        let generic = from_response(response, &format!("deleting order {id}"));
-        Err(match (response.status, code) {
-            (409, Some(2520)) => Error::Conflict(format!(
+        let what = format!("deleting order {id}");
+        Err(conflict_explained(response, &what, |code| match code {
+            2520 => Some(format!(
                 "order {id} cannot be cancelled: a wallet has claimed it and the offer is still \
-                 valid (set \"force_delete\": true in the payment's data to delete it anyway) \
-                 — {generic}"
+                 valid (set \"force_delete\": true in the payment's data to delete it anyway)"
             )),
-            (409, Some(2521)) => Error::Conflict(format!(
-                "order {id} cannot be cancelled: it is paid (refund it instead) — {generic}"
+            2521 => Some(format!(
+                "order {id} cannot be cancelled: it is paid (refund it instead)"
             )),
-            _ => generic,
-        })
+            _ => None,
+        }))
     }
 }

@@ -13,7 +13,7 @@ use polypay_core::{Context, Error, HttpRequest, HttpResponse, Method, Result};
 use serde_json::{Value, json};
 
 use crate::Taler;
-use crate::errors::{ErrorDetail, code, from_response};
+use crate::errors::{code, conflict_explained};
 use crate::flow::{Next, Op};
 
 /// The `forget` operation.
@@ -89,15 +89,14 @@ impl Op<()> for ForgetOp<'_> {
             return Ok(Next::Done(()));
         }
         let what = format!("forgetting fields of order {}", self.order_id);
-        let detail: ErrorDetail = serde_json::from_slice(&response.body).unwrap_or_default();
-        let generic = from_response(response, &what);
-        Err(match (response.status, detail.code) {
-            (409, Some(code::FORGET_PATH_NOT_FORGETTABLE)) => Error::Conflict(format!(
-                "{what}: a field is not marked forgettable in the contract (mark it with \
-                 `_forgettable` when creating the order) — {generic}"
-            )),
-            _ => generic,
-        })
+        Err(conflict_explained(response, &what, |c| {
+            (c == code::FORGET_PATH_NOT_FORGETTABLE).then(|| {
+                format!(
+                    "{what}: a field is not marked forgettable in the contract (mark it with \
+                     `_forgettable` when creating the order)"
+                )
+            })
+        }))
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::read_t_s;
 use crate::amount::from_taler;
-use crate::errors::from_response;
+use crate::errors::list_entries;
 use crate::flow::{Next, Op};
 use crate::{OrderFilter, OrderSummary, Taler};
 
@@ -106,15 +106,8 @@ impl Op<Vec<OrderSummary>> for ListOrdersOp<'_> {
         _state: &Value,
         response: &HttpResponse,
     ) -> Result<Next<Vec<OrderSummary>>> {
-        if response.status != 200 {
-            return Err(from_response(response, "listing the orders"));
-        }
-        let body: Value = response.json()?;
-        let rows = body
-            .get("orders")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::malformed("the order list has no `orders` array"))?;
-        rows.iter()
+        list_entries(response, "orders", "order")?
+            .iter()
             .map(read_row)
             .collect::<Result<_>>()
             .map(Next::Done)

@@ -8,7 +8,7 @@
 use polypay_core::{Context, Error, HttpRequest, HttpResponse, Method, Result};
 use serde_json::Value;
 
-use crate::errors::{ErrorDetail, code, from_response};
+use crate::errors::{code, conflict_explained, from_response, list_entries};
 use crate::flow::{Next, Op};
 use crate::webhook::check_webhook_id;
 use crate::{Taler, Webhook, WebhookEvent, WebhookSummary};
@@ -51,15 +51,13 @@ impl Op<()> for AddWebhookOp<'_> {
             return Ok(Next::Done(()));
         }
         let what = format!("adding webhook {id}");
-        let detail: ErrorDetail = serde_json::from_slice(&response.body).unwrap_or_default();
-        let generic = from_response(response, &what);
-        Err(match (response.status, detail.code) {
-            (409, Some(code::WEBHOOK_EXISTS)) => Error::Conflict(format!(
-                "{what}: a webhook with this id exists with other details (delete it first) \
-                 — {generic}"
-            )),
-            _ => generic,
-        })
+        Err(conflict_explained(response, &what, |c| {
+            (c == code::WEBHOOK_EXISTS).then(|| {
+                format!(
+                    "{what}: a webhook with this id exists with other details (delete it first)"
+                )
+            })
+        }))
     }
 }
 
@@ -85,15 +83,7 @@ impl Op<Vec<WebhookSummary>> for ListWebhooksOp {
         _state: &Value,
         response: &HttpResponse,
     ) -> Result<Next<Vec<WebhookSummary>>> {
-        if response.status != 200 {
-            return Err(from_response(response, "listing the webhooks"));
-        }
-        let body: Value = response.json()?;
-        let entries = body
-            .get("webhooks")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::malformed("the webhook list has no `webhooks` array"))?;
-        entries
+        list_entries(response, "webhooks", "webhook")?
             .iter()
             .map(|e| {
                 let text = |k: &str| {

@@ -100,15 +100,10 @@ async fn dispatch(
     let path = uri.path().to_owned();
     let scripted = {
         let mut world = sim.world();
-        world.log.push(format!("{method} {path}"));
         if version == Version::HTTP_2 {
             world.http2_requests += 1;
         }
-        let found = world
-            .scripted
-            .iter()
-            .position(|s| s.method == method.as_str() && path.ends_with(&s.path_suffix));
-        found.map(|i| world.scripted.remove(i))
+        world.recorder.record(method.as_str(), &path)
     };
     if let Some(s) = scripted {
         let mut response = Response::new(Body::from(s.body));

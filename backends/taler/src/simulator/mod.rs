@@ -41,6 +41,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use polypay_core::testkit::Recorder;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use url::Url;
@@ -49,15 +50,6 @@ use model::Order;
 pub use model::SimError;
 pub use webhooks::Delivery;
 use webhooks::StoredWebhook;
-
-/// A scripted answer, replacing the next matching request's real one.
-#[derive(Debug, Clone)]
-struct Scripted {
-    method: String,
-    path_suffix: String,
-    status: u16,
-    body: String,
-}
 
 /// A login token the simulator issued.
 #[derive(Debug, Clone)]
@@ -75,9 +67,8 @@ struct World {
     orders: HashMap<(String, String), Order>,
     tokens: HashMap<String, Issued>,
     clock_offset: i64,
-    scripted: Vec<Scripted>,
-    /// `METHOD /path` of every request, in order.
-    log: Vec<String>,
+    /// Every request, and the answers tests scripted.
+    recorder: Recorder,
     /// How many requests came over HTTP/2.
     http2_requests: usize,
     /// How many `304 Not Modified` answers were given.
@@ -485,17 +476,15 @@ impl Simulator {
     /// Answers the next `method` request whose path ends with `path_suffix` with `status` and
     /// `body` instead of the real answer (a failure, an old backend's field names, ...).
     pub fn script(&self, method: &str, path_suffix: &str, status: u16, body: &str) {
-        self.shared.world().scripted.push(Scripted {
-            method: method.to_ascii_uppercase(),
-            path_suffix: path_suffix.into(),
-            status,
-            body: body.into(),
-        });
+        self.shared
+            .world()
+            .recorder
+            .script(method, path_suffix, status, body);
     }
 
     /// `METHOD /path` of every request received so far.
     pub fn log(&self) -> Vec<String> {
-        self.shared.world().log.clone()
+        self.shared.world().recorder.log().to_vec()
     }
 
     /// How many requests came over HTTP/2 (the rest came over HTTP/1.1).
@@ -510,11 +499,6 @@ impl Simulator {
 
     /// How many requests `METHOD /path` (exactly) received.
     pub fn hits(&self, request: &str) -> usize {
-        self.shared
-            .world()
-            .log
-            .iter()
-            .filter(|l| *l == request)
-            .count()
+        self.shared.world().recorder.hits(request)
     }
 }

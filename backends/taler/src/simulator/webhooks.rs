@@ -280,14 +280,7 @@ mod tests {
             (json!({"http_method": "FETCH"}), 26),
             (json!({"body_template": 5}), 26),
         ] {
-            let mut body = good.clone();
-            for (k, v) in patch.as_object().unwrap() {
-                if v.is_null() {
-                    body.as_object_mut().unwrap().remove(k);
-                } else {
-                    body[k] = v.clone();
-                }
-            }
+            let body = polypay_core::testkit::patched(&good, &patch);
             assert_eq!(read_details(&body, true).unwrap_err().code, code, "{body}");
         }
     }

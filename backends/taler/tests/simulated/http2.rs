@@ -48,9 +48,9 @@ async fn long_polls(
     tasks
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn long_polls_beyond_the_server_stream_limit_hold_nothing_back() {
-    // A backend allowing 4 streams per connection, 10 pending long polls.
+/// A backend allowing 4 streams per connection, and a `Payment` speaking HTTP/2 (prior
+/// knowledge) to it with at most `streams_per_connection` streams on one connection.
+async fn four_streams_server(streams_per_connection: usize) -> (Simulator, Payment) {
     let sim = Simulator::builder()
         .max_concurrent_streams(4)
         .start()
@@ -59,9 +59,16 @@ async fn long_polls_beyond_the_server_stream_limit_hold_nothing_back() {
     let payment = Payment::new(backend(config(&sim, json!({})))).with_policy(
         policy()
             .http2_prior_knowledge(true)
-            .streams_per_connection(4)
+            .streams_per_connection(streams_per_connection)
             .timeout(Duration::from_secs(30)),
     );
+    (sim, payment)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_polls_beyond_the_server_stream_limit_hold_nothing_back() {
+    // A backend allowing 4 streams per connection, 10 pending long polls.
+    let (sim, payment) = four_streams_server(4).await;
     let polls = long_polls(&payment, "LP", 10).await;
     assert!(polls.iter().all(|t| !t.is_finished()));
     // Other requests go through at once: the executor opened more connections.
@@ -86,17 +93,7 @@ async fn long_polls_beyond_the_server_stream_limit_hold_nothing_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_bound_the_server_limit_queues_requests() {
     // The control experiment: one connection for everything, 4 streams, 4 long polls.
-    let sim = Simulator::builder()
-        .max_concurrent_streams(4)
-        .start()
-        .await
-        .unwrap();
-    let payment = Payment::new(backend(config(&sim, json!({})))).with_policy(
-        policy()
-            .http2_prior_knowledge(true)
-            .streams_per_connection(1000)
-            .timeout(Duration::from_secs(30)),
-    );
+    let (sim, payment) = four_streams_server(1000).await;
     let polls = long_polls(&payment, "Q", 4).await;
     let queued = tokio::time::timeout(
         Duration::from_secs(1),

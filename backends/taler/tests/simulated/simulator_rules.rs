@@ -3,6 +3,7 @@
 // Helpers below are test code: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
+use polypay_core::testkit::patched;
 use polypay_core::{HttpExecutor, HttpRequest, HttpResponse, Method, ReqwestExecutor};
 use polypay_taler::simulator::Simulator;
 use serde_json::{Value, json};
@@ -33,15 +34,8 @@ async fn send(
 }
 
 fn order(extra: Value) -> Value {
-    let mut o = json!({ "amount": "EUR:1.5", "summary": "s", "fulfillment_message": "m" });
-    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
-        if v.is_null() {
-            o.as_object_mut().unwrap().remove(&k);
-        } else {
-            o[k] = v;
-        }
-    }
-    json!({ "order": o })
+    let o = json!({ "amount": "EUR:1.5", "summary": "s", "fulfillment_message": "m" });
+    json!({ "order": patched(&o, &extra) })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,9 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use polypay_core::{
-    Amount, Payment, PaymentIntent, PaymentRequest, Policy, StatusQuery, Timestamp,
-};
+pub use polypay_core::testkit::{eur, later, status_query as query};
+use polypay_core::{Payment, PaymentRequest, Policy};
 use polypay_taler::simulator::{Simulator, SimulatorBuilder};
 use polypay_taler::{Taler, TalerConfig};
 use serde_json::{Map, Value, json};
@@ -67,26 +66,8 @@ pub async fn env() -> Env {
     env_with(Simulator::builder(), json!({})).await
 }
 
-pub fn eur(v: &str) -> Amount {
-    Amount::parse(&format!("EUR:{v}")).unwrap()
-}
-
 pub fn req(amount: &str, id: &str) -> PaymentRequest {
     PaymentRequest::new(eur(amount)).with_transaction_id(id)
-}
-
-/// The status query an integrator makes from an intent.
-pub fn query(intent: &PaymentIntent) -> StatusQuery {
-    StatusQuery::new(intent.transaction_id.clone()).with_bank_data(intent.backend_data.clone())
-}
-
-/// A payment whose clock runs `seconds` ahead.
-pub fn later(payment: &Payment, seconds: i64) -> Payment {
-    payment.clone().with_clock(move || {
-        Timestamp::now()
-            .checked_add(jiff::SignedDuration::from_secs(seconds))
-            .unwrap()
-    })
 }
 
 /// A simulator, the backend itself (for GNU Taler's own operations) and a `Payment` over it.

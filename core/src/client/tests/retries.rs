@@ -1,32 +1,43 @@
 //! Retries: idempotent requests only, retryable failures only, a bounded number of times.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::any;
 
 use super::support::{Hits, LoopBackend, get, local_policy, pay, payment, post, serve, url};
 use crate::{Error, ErrorKind};
 
+/// Answers every request to `/x` with what `answer` makes of the attempt's number (0 for the
+/// first), counting the attempts in `hits`.
+fn on_x<F, Fut>(hits: &Hits, answer: F) -> Router
+where
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output: IntoResponse> + Send + 'static,
+{
+    let hits = hits.clone();
+    Router::new().route("/x", any(move || answer(hits.hit())))
+}
+
 /// Answers `status` to every request, counting them.
 fn always(hits: &Hits, status: u16) -> Router {
-    let hits = hits.clone();
     let status = StatusCode::from_u16(status).unwrap();
-    Router::new().route(
-        "/x",
-        any(move || async move {
-            hits.hit();
-            (status, "answer")
-        }),
-    )
+    on_x(hits, move |_| async move { (status, "answer") })
+}
+
+/// Serves `router` and returns a backend whose payment GETs its `/x` once.
+async fn getting_x(router: Router) -> Arc<LoopBackend> {
+    let addr = serve(router).await;
+    LoopBackend::new(get(&url(addr, "/x"))).arc()
 }
 
 #[tokio::test]
 async fn a_get_is_retried_on_503_exactly_retries_times() {
     let hits = Hits::default();
-    let addr = serve(always(&hits, 503)).await;
-    let backend = LoopBackend::new(get(&url(addr, "/x"))).arc();
+    let backend = getting_x(always(&hits, 503)).await;
     pay(&payment(&backend, local_policy().retries(3)))
         .await
         .unwrap();
@@ -54,8 +65,7 @@ async fn a_post_is_never_retried() {
 async fn permanent_answers_are_not_retried() {
     for status in [400, 404, 409, 501] {
         let hits = Hits::default();
-        let addr = serve(always(&hits, status)).await;
-        let backend = LoopBackend::new(get(&url(addr, "/x"))).arc();
+        let backend = getting_x(always(&hits, status)).await;
         pay(&payment(&backend, local_policy().retries(3)))
             .await
             .unwrap();
@@ -66,19 +76,14 @@ async fn permanent_answers_are_not_retried() {
 #[tokio::test]
 async fn a_retry_recovers_from_a_passing_failure() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/x",
-        any(move || async move {
-            if h.hit() < 2 {
-                (StatusCode::SERVICE_UNAVAILABLE, "busy")
-            } else {
-                (StatusCode::OK, "done")
-            }
-        }),
-    );
-    let addr = serve(router).await;
-    let backend = LoopBackend::new(get(&url(addr, "/x"))).arc();
+    let router = on_x(&hits, |attempt| async move {
+        if attempt < 2 {
+            (StatusCode::SERVICE_UNAVAILABLE, "busy")
+        } else {
+            (StatusCode::OK, "done")
+        }
+    });
+    let backend = getting_x(router).await;
     pay(&payment(&backend, local_policy().retries(2)))
         .await
         .unwrap();
@@ -89,16 +94,8 @@ async fn a_retry_recovers_from_a_passing_failure() {
 #[tokio::test]
 async fn timeouts_of_idempotent_requests_are_retried() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/x",
-        any(move || async move {
-            h.hit();
-            tokio::time::sleep(Duration::from_secs(30)).await;
-        }),
-    );
-    let addr = serve(router).await;
-    let backend = LoopBackend::new(get(&url(addr, "/x"))).arc();
+    let router = on_x(&hits, |_| tokio::time::sleep(Duration::from_secs(30)));
+    let backend = getting_x(router).await;
     let policy = local_policy()
         .timeout(Duration::from_millis(150))
         .retries(2);
@@ -119,20 +116,14 @@ async fn timeouts_of_idempotent_requests_are_retried() {
 #[tokio::test]
 async fn a_retry_after_beyond_the_bound_goes_straight_to_the_backend() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/x",
-        any(move || async move {
-            h.hit();
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "3600")],
-                "later",
-            )
-        }),
-    );
-    let addr = serve(router).await;
-    let backend = LoopBackend::new(get(&url(addr, "/x"))).arc();
+    let router = on_x(&hits, |_| async {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "3600")],
+            "later",
+        )
+    });
+    let backend = getting_x(router).await;
     let started = Instant::now();
     pay(&payment(&backend, local_policy().retries(3)))
         .await
@@ -145,16 +136,8 @@ async fn a_retry_after_beyond_the_bound_goes_straight_to_the_backend() {
 #[tokio::test]
 async fn a_malformed_answer_is_not_retried() {
     let hits = Hits::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/x",
-        any(move || async move {
-            h.hit();
-            vec![b'a'; 4096]
-        }),
-    );
-    let addr = serve(router).await;
-    let backend = LoopBackend::new(get(&url(addr, "/x"))).arc();
+    let router = on_x(&hits, |_| async { vec![b'a'; 4096] });
+    let backend = getting_x(router).await;
     let policy = local_policy().retries(3).max_body_bytes(100);
     let err = pay(&payment(&backend, policy)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Malformed);

@@ -24,11 +24,10 @@ use polypay_core::{
 };
 use serde_json::{Map, Value, json};
 
-use super::status::get_order;
-use super::{Expected, key, parse_order, read_order};
+use super::status::{answered_order, get_order};
+use super::{Expected, key, read_order};
 use crate::chainside::Chainside;
 use crate::chainside::config::Mode;
-use crate::chainside::errors::from_response;
 use crate::chainside::flow::{Next, Op};
 use crate::chainside::signature::{SIGNATURE_HEADER, verify_callback};
 use crate::chainside::wire::{
@@ -195,17 +194,7 @@ impl Op<PaymentResponse> for CallbackOp<'_> {
     ) -> Result<Next<PaymentResponse>> {
         let uuid = state["uuid"].as_str().unwrap_or_default();
         let what = format!("confirming the callback about payment order {uuid}");
-        if !response.is_success() {
-            return Err(from_response(response, &what));
-        }
-        let (order, raw) = parse_order(&response.body, &what)?;
-        if order.uuid != uuid {
-            return Err(Error::Integrity {
-                field: "transaction_id",
-                expected: uuid.to_owned(),
-                found: order.uuid,
-            });
-        }
+        let (order, raw) = answered_order(response, uuid, &what)?;
         let expected = Expected {
             reference: state["reference"].as_str(),
             amount: None,

@@ -8,16 +8,39 @@
 use polypay_core::{
     Context, Error, HttpRequest, HttpResponse, Method, PaymentResponse, Result, StatusQuery,
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{Expected, parse_order, read_order, uuid_of};
 use crate::chainside::Chainside;
 use crate::chainside::errors::from_response;
 use crate::chainside::flow::{Next, Op};
+use crate::chainside::wire::PaymentOrder;
 
 /// `GET /payment-order/{uuid}`.
 pub(crate) fn get_order(cs: &Chainside, uuid: &str) -> Result<HttpRequest> {
     cs.api_request(Method::Get, &format!("payment-order/{uuid}"))
+}
+
+/// The order `GET /payment-order/{uuid}` answered, as read and as sent: an unsuccessful
+/// answer is the API's error, and an answer about another order is an `Integrity` error (it
+/// says nothing about this one). `what` says what was being done, for the messages.
+pub(crate) fn answered_order(
+    response: &HttpResponse,
+    uuid: &str,
+    what: &str,
+) -> Result<(PaymentOrder, Map<String, Value>)> {
+    if !response.is_success() {
+        return Err(from_response(response, what));
+    }
+    let (order, raw) = parse_order(&response.body, what)?;
+    if order.uuid != uuid {
+        return Err(Error::Integrity {
+            field: "transaction_id",
+            expected: uuid.to_owned(),
+            found: order.uuid,
+        });
+    }
+    Ok((order, raw))
 }
 
 /// The `status` operation.
@@ -53,19 +76,8 @@ impl Op<PaymentResponse> for StatusOp<'_> {
         response: &HttpResponse,
     ) -> Result<Next<PaymentResponse>> {
         let uuid = state.as_str().unwrap_or_default();
-        let what = format!("getting payment order {uuid}");
-        if !response.is_success() {
-            return Err(from_response(response, &what));
-        }
-        let (order, raw) = parse_order(&response.body, &what)?;
-        // An answer about another order says nothing about this one (as for callbacks).
-        if order.uuid != uuid {
-            return Err(Error::Integrity {
-                field: "transaction_id",
-                expected: uuid.to_owned(),
-                found: order.uuid,
-            });
-        }
+        let (order, raw) =
+            answered_order(response, uuid, &format!("getting payment order {uuid}"))?;
         let expected = Expected::read(&self.query.transaction_id, &self.query.bank_data)?;
         read_order(cs, &order, raw, &expected).map(Next::Done)
     }

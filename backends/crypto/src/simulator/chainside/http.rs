@@ -96,15 +96,7 @@ async fn dispatch(
 ) -> Response {
     let path = uri.path().to_owned();
     let request_id = format!("req-{}", sim.next());
-    let scripted = {
-        let mut world = sim.world();
-        world.log.push(format!("{method} {path}"));
-        let found = world
-            .scripted
-            .iter()
-            .position(|s| s.method == method.as_str() && path.ends_with(&s.path_suffix));
-        found.map(|i| world.scripted.remove(i))
-    };
+    let scripted = sim.world().recorder.record(method.as_str(), &path);
     if let Some(s) = scripted {
         let mut response = Response::new(Body::from(s.body));
         *response.status_mut() = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
@@ -229,13 +221,7 @@ fn with_order<T>(
     f: impl FnOnce(&mut Order, i64) -> SimResult<T>,
 ) -> SimResult<T> {
     let now = sim.now();
-    let mut world = sim.world();
-    let order = world
-        .orders
-        .iter_mut()
-        .find(|o| o.uuid == uuid)
-        .ok_or_else(SimError::not_found)?;
-    f(order, now)
+    f(sim.world().order_mut(uuid)?, now)
 }
 
 /// A callback to deliver: the callback and its target.
@@ -248,25 +234,9 @@ fn with_callback(
     uuid: &str,
     f: impl FnOnce(&mut Order, i64) -> SimResult<Option<String>>,
 ) -> SimResult<Pending> {
-    let now = sim.now();
-    let mut world = sim.world();
-    let order = world
-        .orders
-        .iter_mut()
-        .find(|o| o.uuid == uuid)
-        .ok_or_else(SimError::not_found)?;
-    let Some(event) = f(order, now)? else {
-        return Ok(None);
-    };
-    let (cb, target) = deliver::callback(sim, order, &event, now);
-    match target {
-        Ok(Some(url)) => Ok(Some((cb, url))),
-        Ok(None) => Ok(None),
-        Err(record) => {
-            world.deliveries.push(record);
-            Ok(None)
-        }
-    }
+    Ok(sim
+        .change_order(uuid, f)?
+        .and_then(|(cb, target)| Some((cb, target?))))
 }
 
 /// Delivers a callback before the API answers (so a test sees it at once).

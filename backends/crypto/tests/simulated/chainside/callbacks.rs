@@ -26,10 +26,7 @@ async fn every_event_maps_to_its_status() {
     ];
     for (i, (event, status, disputed)) in cases.into_iter().enumerate() {
         let id = format!("cb-{i}");
-        let intent = payment
-            .request(&req("10.00", &id).with_notification_url(receiver.url.clone()))
-            .await
-            .unwrap();
+        let intent = receiver.request(&payment, "10.00", &id).await;
         client.trigger(&uuid(&intent), event).await.unwrap();
         let got = receiver.wait_for(i + 1).await;
         let callback = &got[i];
@@ -69,10 +66,7 @@ async fn a_dispute_ends_with_the_orders_state() {
         ..
     } = env().await;
     let receiver = Receiver::start().await;
-    let intent = payment
-        .request(&req("10.00", "dispute-1").with_notification_url(receiver.url.clone()))
-        .await
-        .unwrap();
+    let intent = receiver.request(&payment, "10.00", "dispute-1").await;
     let u = uuid(&intent);
     client.trigger(&u, CallbackEvent::Completed).await.unwrap();
     client
@@ -112,10 +106,7 @@ async fn forged_callbacks_are_refused_without_a_call() {
         ..
     } = env().await;
     let receiver = Receiver::start().await;
-    let intent = payment
-        .request(&req("10.00", "forge-1").with_notification_url(receiver.url.clone()))
-        .await
-        .unwrap();
+    let intent = receiver.request(&payment, "10.00", "forge-1").await;
     client
         .trigger(&uuid(&intent), CallbackEvent::Cancelled)
         .await

@@ -87,10 +87,7 @@ async fn request_pay_in_parts_confirm_and_get_the_signed_callback() {
 async fn overpaid_orders_are_paid_and_flagged() {
     let Env { sim, payment, .. } = env().await;
     let receiver = Receiver::start().await;
-    let intent = payment
-        .request(&req("10.00", "order-2").with_notification_url(receiver.url.clone()))
-        .await
-        .unwrap();
+    let intent = receiver.request(&payment, "10.00", "order-2").await;
     sim.pay(&uuid(&intent), 30_000, 1).unwrap();
     let callback = receiver.last().await;
     let r = payment.response(&callback).await.unwrap();
@@ -104,10 +101,7 @@ async fn overpaid_orders_are_paid_and_flagged() {
 async fn unpaid_orders_expire_and_pending_ones_can_be_cancelled() {
     let Env { sim, payment, .. } = env().await;
     let receiver = Receiver::start().await;
-    let a = payment
-        .request(&req("3.50", "order-3").with_notification_url(receiver.url.clone()))
-        .await
-        .unwrap();
+    let a = receiver.request(&payment, "3.50", "order-3").await;
     let b = payment.request(&req("4.00", "order-4")).await.unwrap();
     sim.advance(901);
     let r = payment.status(&query(&a)).await.unwrap();

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
-use polypay_core::{
-    Amount, Incoming, Payment, PaymentIntent, PaymentRequest, Policy, StatusQuery, Timestamp,
-};
+pub use polypay_core::testkit::{eur, later, status_query as query};
+use polypay_core::{Incoming, Payment, PaymentIntent, PaymentRequest, Policy};
 use polypay_crypto::chainside::{Chainside, ChainsideClient, ChainsideFactory};
 use polypay_crypto::simulator::chainside::{ChainsideSimulator, ChainsideSimulatorBuilder};
+use polypay_crypto::simulator::loopback;
 use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 use url::Url;
@@ -78,30 +78,12 @@ pub async fn env() -> Env {
     .await
 }
 
-pub fn eur(v: &str) -> Amount {
-    Amount::parse(&format!("EUR:{v}")).unwrap()
-}
-
 pub fn req(amount: &str, id: &str) -> PaymentRequest {
     PaymentRequest::new(eur(amount)).with_transaction_id(id)
 }
 
-/// The status query an integrator makes from an intent.
-pub fn query(intent: &PaymentIntent) -> StatusQuery {
-    StatusQuery::new(intent.transaction_id.clone()).with_bank_data(intent.backend_data.clone())
-}
-
 pub fn uuid(intent: &PaymentIntent) -> String {
     intent.backend_data["uuid"].as_str().unwrap().to_owned()
-}
-
-/// A payment whose clock runs `seconds` ahead.
-pub fn later(payment: &Payment, seconds: i64) -> Payment {
-    payment.clone().with_clock(move || {
-        Timestamp::now()
-            .checked_add(jiff::SignedDuration::from_secs(seconds))
-            .unwrap()
-    })
 }
 
 /// The merchant's callback handler on the loopback interface: keeps what it receives.
@@ -113,10 +95,7 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
+        let (listener, _, url) = loopback::bind("chainside/callback").await.unwrap();
         let got: Arc<Mutex<Vec<Incoming>>> = Arc::default();
         let sink = got.clone();
         let app = axum::Router::new().fallback(
@@ -138,19 +117,17 @@ impl Receiver {
                 }
             },
         );
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
         Receiver {
-            url: format!("http://{addr}/chainside/callback").parse().unwrap(),
+            url,
             got,
-            _stop: stop,
+            _stop: loopback::serve(listener, app),
         }
+    }
+
+    /// Requests a payment of `amount` euros as transaction `id`, notified to this receiver.
+    pub async fn request(&self, payment: &Payment, amount: &str, id: &str) -> PaymentIntent {
+        let request = req(amount, id).with_notification_url(self.url.clone());
+        payment.request(&request).await.unwrap()
     }
 
     pub fn received(&self) -> Vec<Incoming> {
