@@ -295,12 +295,14 @@ impl BankData {
             && pairs.iter().enumerate().all(|(i, (name, _))| {
                 let print = BankData::name_fingerprint(name.as_ref());
                 let earlier = prints.get(..i).unwrap_or_default();
-                let clash = earlier.iter().enumerate().any(|(j, p)| {
-                    *p == print
-                        && pairs
-                            .get(j)
-                            .is_some_and(|(n, _)| n.as_ref() == name.as_ref())
-                });
+                // A tight scan of the fingerprints; names are compared only on a match.
+                let clash = earlier.contains(&print)
+                    && earlier.iter().enumerate().any(|(j, p)| {
+                        *p == print
+                            && pairs
+                                .get(j)
+                                .is_some_and(|(n, _)| n.as_ref() == name.as_ref())
+                    });
                 if let Some(slot) = prints.get_mut(i) {
                     *slot = print;
                 }
