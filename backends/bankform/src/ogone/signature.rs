@@ -27,20 +27,36 @@ pub(crate) fn signing_string<'a>(
     list: &List,
     key: &str,
 ) -> String {
-    let mut p: Vec<(Cow<'a, str>, &str)> = Vec::with_capacity(fields.size_hint().0);
+    // Each name with its first eight bytes as an integer (zero-padded, big-endian), compared
+    // first: names with different keys are ordered as their keys.
+    let sort_key = |name: &str| {
+        let b = name.as_bytes();
+        match b.get(..8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            Some(word) => u64::from_be_bytes(word),
+            None if b.is_empty() => 0,
+            // One to seven bytes: shifted by 8 to 56 bits.
+            None => {
+                b.iter()
+                    .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte))
+                    << (8 * (8 - b.len()))
+            }
+        }
+    };
+    let mut p: Vec<(u64, Cow<'a, str>, &str)> = Vec::with_capacity(fields.size_hint().0);
     p.extend(
         fields
             .filter(|(_, v)| !v.is_empty())
             .map(|(n, v)| (upper(n), v))
-            .filter(|(n, _)| super::params::listed(list, n)),
+            .filter(|(n, _)| super::params::listed(list, n))
+            .map(|(n, v)| (sort_key(&n), n, v)),
     );
-    p.sort_by(|a, b| a.0.cmp(&b.0));
+    p.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     let mut s = String::with_capacity(
         p.iter()
-            .map(|(n, v)| n.len() + v.len() + key.len() + 1)
+            .map(|(_, n, v)| n.len() + v.len() + key.len() + 1)
             .sum(),
     );
-    for (name, value) in p {
+    for (_, name, value) in p {
         s.push_str(&name);
         s.push('=');
         s.push_str(value);

@@ -151,3 +151,33 @@ fn latin1_conversion() {
         assert_eq!(signature::latin1(&s), by_chars(&s), "{c:?}");
     }
 }
+
+/// The signing string sorts names as strings: short names, names sharing their first eight
+/// bytes and numbered items included.
+#[test]
+fn signing_order_is_string_order() {
+    let fields = [
+        ("ITEMNAME12", "c"),
+        ("pm", "CreditCard"),
+        ("ITEMNAME1", "a"),
+        ("ITEMNAME2", "b"),
+        ("ED", "0118"),
+        ("AMOUNT", "7.5"),
+        ("ITEMPRICE1", "1"),
+        ("CN", "x"),
+        ("IP", "1.2.3.4"),
+        ("ACCEPTANCE", "t"),
+        ("AMOUNT2", "9"),
+    ];
+    let mut expected: Vec<(String, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.to_ascii_uppercase(), *v))
+        .filter(|(n, _)| params::listed(&params::SHA_IN_LIST, n))
+        .collect();
+    expected.sort();
+    let expected: String = expected.iter().map(|(n, v)| format!("{n}={v}K")).collect();
+    assert_eq!(
+        signature::signing_string(fields.iter().copied(), &params::SHA_IN_LIST, "K"),
+        expected
+    );
+}
