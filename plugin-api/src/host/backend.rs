@@ -15,6 +15,7 @@ use super::{PluginLibrary, plugin_error};
 use crate::wire::v1::call::{CallRef, StepOf};
 use crate::wire::v1::incoming::IncomingRef;
 use crate::wire::v1::intent::IntentOf;
+use crate::wire::v1::response::ResponseOf;
 use crate::wire::v1::{
     BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange, WireFieldError,
 };
@@ -137,6 +138,20 @@ impl PluginBackend {
         })
     }
 
+    /// One call whose result is a `PaymentResponse`, read by the wire's own reader (borrowing
+    /// its text from the reply; see `wire::v1::response`).
+    fn call_response<I: Serialize>(
+        &self,
+        operation: CallOperation,
+        input: &I,
+        cx: Context<'_>,
+    ) -> Result<Step<PaymentResponse>> {
+        Ok(match self.call::<I, ResponseOf>(operation, input, cx)? {
+            Step::Done(response) => Step::Done(response.0),
+            Step::Http { request, state } => Step::Http { request, state },
+        })
+    }
+
     /// One call whose reply `read` parses (borrowing from the reply bytes).
     fn call_with<I: Serialize, R>(
         &self,
@@ -219,22 +234,22 @@ impl Backend for PluginBackend {
     }
     fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
         if self.lib.abi_minor() >= 1 {
-            self.call(CallOperation::Response, &IncomingRef(incoming), cx)
+            self.call_response(CallOperation::Response, &IncomingRef(incoming), cx)
         } else {
-            self.call(CallOperation::Response, incoming, cx)
+            self.call_response(CallOperation::Response, incoming, cx)
         }
     }
     fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Cancel, op, cx)
+        self.call_response(CallOperation::Cancel, op, cx)
     }
     fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Validate, op, cx)
+        self.call_response(CallOperation::Validate, op, cx)
     }
     fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Refund, op, cx)
+        self.call_response(CallOperation::Refund, op, cx)
     }
     fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Status, query, cx)
+        self.call_response(CallOperation::Status, query, cx)
     }
     fn guess(&self, incoming: &Incoming) -> Option<String> {
         if self.lib.abi_minor() >= 1 {

@@ -1,0 +1,292 @@
+//! A [`PaymentResponse`] (the result of `response`, `status`, `cancel`, `validate` and
+//! `refund`) on the wire: written by the plugin and read by the host in polypay-core's JSON
+//! shape, byte for byte, without core's intermediate copies.
+//!
+//! Core's own `Serialize` formats each amount into a `String` and copies the currency code;
+//! its `Deserialize` copies every text field and reads each `bank_data` value as a
+//! `serde_json::Value` (one allocation per field, freed as soon as the text is copied into
+//! [`BankData`]). Reading the reply was over a quarter of a dummy response through the ABI.
+//! Here [`ResponseRef`] writes the amounts straight into the output, and [`ResponseOf`] reads
+//! amounts, the currency and every `bank_data` name and text value borrowed from the reply
+//! (copied only when they hold JSON escapes), building the [`BankData`] with
+//! [`BankData::from_text_pairs`] (one allocation for all its text). The JSON and the value are
+//! those of core's implementations (the tests compare them): an implementation choice of each
+//! side, not a new wire.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use polypay_core::{
+    Amount, BankData, Currency, PaymentResponse, PaymentStatus, ReturnContent, Timestamp,
+};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// A [`PaymentResponse`] serialized as core serializes it, with no intermediate `String`.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseRef<'a>(pub &'a PaymentResponse);
+
+/// An amount's value (`10.50`) written through `Display`, straight into the output.
+struct ValueText(Amount);
+
+impl Serialize for ValueText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0.value())
+    }
+}
+
+impl Serialize for ResponseRef<'_> {
+    /// Field for field what core's `Serialize` writes (same names, order and omissions).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let claimed = r.claimed_status();
+        let mut w = s.serialize_struct("Wire", 13)?;
+        w.serialize_field("status", &r.status())?;
+        w.serialize_field("verified", &r.is_verified())?;
+        if claimed.is_some() {
+            w.serialize_field("claimed_status", &claimed)?;
+        } else {
+            w.skip_field("claimed_status")?;
+        }
+        w.serialize_field("transaction_id", &r.transaction_id)?;
+        w.serialize_field("order_id", &r.order_id)?;
+        w.serialize_field("amount", &r.amount.map(ValueText))?;
+        w.serialize_field(
+            "currency",
+            &r.amount
+                .or(r.refunded_amount)
+                .map(|a| a.currency())
+                .as_ref()
+                .map(Currency::code),
+        )?;
+        if r.refunded_amount.is_some() {
+            w.serialize_field("refunded_amount", &r.refunded_amount.map(ValueText))?;
+        } else {
+            w.skip_field("refunded_amount")?;
+        }
+        w.serialize_field("bank_status", &r.bank_status)?;
+        w.serialize_field("bank_data", &r.bank_data)?;
+        w.serialize_field("return_content", &r.return_content)?;
+        w.serialize_field("test", &r.test)?;
+        w.serialize_field("transaction_date", &r.transaction_date)?;
+        w.end()
+    }
+}
+
+/// A [`PaymentResponse`] read from its JSON shape: the value core's `Deserialize` gives,
+/// through the same fail-closed constructor (an unverified response is `Waiting`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseOf(pub PaymentResponse);
+
+/// The fields of a response as they are in the reply.
+#[derive(Deserialize)]
+struct Fields<'a> {
+    status: PaymentStatus,
+    verified: bool,
+    #[serde(default)]
+    claimed_status: Option<PaymentStatus>,
+    transaction_id: Option<String>,
+    order_id: Option<String>,
+    #[serde(borrow)]
+    amount: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    currency: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    refunded_amount: Option<Cow<'a, str>>,
+    bank_status: Option<String>,
+    #[serde(default)]
+    bank_data: BankDataOf,
+    return_content: Option<ReturnContent>,
+    #[serde(default)]
+    test: bool,
+    transaction_date: Option<Timestamp>,
+}
+
+impl<'de> Deserialize<'de> for ResponseOf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ResponseOf, D::Error> {
+        let w = Fields::deserialize(d)?;
+        let currency = w
+            .currency
+            .as_deref()
+            .map(Currency::new)
+            .transpose()
+            .map_err(de::Error::custom)?;
+        let amount_of = |v: Option<Cow<'_, str>>| -> Result<Option<Amount>, D::Error> {
+            match (v, currency) {
+                (None, _) => Ok(None),
+                (Some(v), Some(c)) => Amount::parse_in(&v, c).map(Some).map_err(de::Error::custom),
+                (Some(_), None) => Err(de::Error::custom("an amount needs a currency")),
+            }
+        };
+        // What the message claimed counts only once verified (as in core).
+        let claimed = if w.verified {
+            w.status
+        } else {
+            w.claimed_status.unwrap_or(w.status)
+        };
+        let mut r = PaymentResponse::with_verification(claimed, w.verified);
+        r.transaction_id = w.transaction_id;
+        r.order_id = w.order_id;
+        r.amount = amount_of(w.amount)?;
+        r.refunded_amount = amount_of(w.refunded_amount)?;
+        r.bank_status = w.bank_status;
+        r.bank_data = w.bank_data.0;
+        r.return_content = w.return_content;
+        r.test = w.test;
+        r.transaction_date = w.transaction_date;
+        Ok(ResponseOf(r))
+    }
+}
+
+/// `bank_data` read with its names and text values borrowed from the reply.
+#[derive(Default)]
+struct BankDataOf(BankData);
+
+/// A JSON string borrowed when it has no escapes, or any other JSON value.
+enum Field<'de> {
+    Text(Cow<'de, str>),
+    Json(Value),
+}
+
+impl Field<'_> {
+    /// Sets `name` to this value, as core's `BankData` does when it reads it.
+    fn insert_into(self, data: &mut BankData, name: &str) {
+        match self {
+            Field::Text(text) => data.insert_str(name, &text),
+            Field::Json(json) => data.insert_json(name, json),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Field<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Field<'de>, D::Error> {
+        d.deserialize_any(FieldVisitor)
+    }
+}
+
+/// Strings as text; everything else as the `Value` serde_json would have built.
+struct FieldVisitor;
+
+impl<'de> Visitor<'de> for FieldVisitor {
+    type Value = Field<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Field<'de>, E> {
+        Ok(Field::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field<'de>, E> {
+        Ok(Field::Text(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Field<'de>, E> {
+        Ok(Field::Text(Cow::Owned(v)))
+    }
+    // The rest as `Value`'s own visitor reads them.
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Field<'de>, E> {
+        Ok(Field::Json(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Field<'de>, E> {
+        Ok(Field::Json(Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Field<'de>, E> {
+        Ok(Field::Json(Value::from(v)))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Field<'de>, E> {
+        Value::deserialize(de::value::I128Deserializer::<E>::new(v)).map(Field::Json)
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Field<'de>, E> {
+        Value::deserialize(de::value::U128Deserializer::<E>::new(v)).map(Field::Json)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Field<'de>, E> {
+        Value::deserialize(de::value::F64Deserializer::<E>::new(v)).map(Field::Json)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Field<'de>, E> {
+        Ok(Field::Json(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Field<'de>, E> {
+        Ok(Field::Json(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Field<'de>, D::Error> {
+        Value::deserialize(d).map(Field::Json)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Field<'de>, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Field::Json)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Field<'de>, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Field::Json)
+    }
+}
+
+/// A field name, borrowed when it has no escapes.
+struct Name<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Name<'de>, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+/// Text fields this many at most are gathered before the data is built (a real bank return
+/// has a few dozen); past it they are inserted one by one.
+const GATHERED: usize = 64;
+
+impl<'de> Deserialize<'de> for BankDataOf {
+    /// As core's `BankData` reads a JSON object (a name given twice keeps its first place and
+    /// its last value): the text pairs gathered, then built at once.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<BankDataOf, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = BankDataOf;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BankDataOf, A::Error> {
+                let mut pairs: Vec<(Cow<'de, str>, Cow<'de, str>)> = Vec::with_capacity(32);
+                // Set once a value is not text (or there are too many fields): from then on
+                // each field is inserted in turn, which keeps core's order and duplicates rule.
+                let mut built: Option<BankData> = None;
+                while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
+                    let value: Field<'de> = map.next_value()?;
+                    match built.as_mut() {
+                        Some(data) => value.insert_into(data, &name),
+                        None => match value {
+                            Field::Text(text) if pairs.len() < GATHERED => pairs.push((name, text)),
+                            value => {
+                                let mut data = BankData::from_text_pairs(&pairs);
+                                value.insert_into(&mut data, &name);
+                                built = Some(data);
+                            }
+                        },
+                    }
+                }
+                Ok(BankDataOf(
+                    built.unwrap_or_else(|| BankData::from_text_pairs(&pairs)),
+                ))
+            }
+        }
+        d.deserialize_map(ObjectVisitor)
+    }
+}
+
+#[cfg(test)]
+#[path = "response_tests.rs"]
+mod tests;
