@@ -8,8 +8,8 @@
 //! [`BankData`]). Reading the reply was over a quarter of a dummy response through the ABI.
 //! Here [`ResponseRef`] writes the amounts straight into the output, and [`ResponseOf`] reads
 //! amounts, the currency and every `bank_data` name and text value borrowed from the reply
-//! (copied only when they hold JSON escapes), building the [`BankData`] with
-//! [`BankData::from_text_pairs`] (one allocation for all its text). The JSON and the value are
+//! (copied only when they hold JSON escapes) into the [`BankData`], whose text goes to one
+//! buffer. The JSON and the value are
 //! those of core's implementations (the tests compare them): an implementation choice of each
 //! side, not a new wire.
 
@@ -245,13 +245,9 @@ impl<'de> Deserialize<'de> for Name<'de> {
     }
 }
 
-/// Text fields this many at most are gathered before the data is built (a real bank return
-/// has a few dozen); past it they are inserted one by one.
-const GATHERED: usize = 64;
-
 impl<'de> Deserialize<'de> for BankDataOf {
     /// As core's `BankData` reads a JSON object (a name given twice keeps its first place and
-    /// its last value): the text pairs gathered, then built at once.
+    /// its last value), each text value inserted from the reply's bytes.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<BankDataOf, D::Error> {
         struct ObjectVisitor;
         impl<'de> Visitor<'de> for ObjectVisitor {
@@ -260,27 +256,13 @@ impl<'de> Deserialize<'de> for BankDataOf {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BankDataOf, A::Error> {
-                let mut pairs: Vec<(Cow<'de, str>, Cow<'de, str>)> = Vec::with_capacity(32);
-                // Set once a value is not text (or there are too many fields): from then on
-                // each field is inserted in turn, which keeps core's order and duplicates rule.
-                let mut built: Option<BankData> = None;
+                // Room for a typical bank return: a dozen or two fields.
+                let mut data = BankData::with_capacity(16, 512);
                 while let Some(Name(name)) = map.next_key::<Name<'de>>()? {
-                    let value: Field<'de> = map.next_value()?;
-                    match built.as_mut() {
-                        Some(data) => value.insert_into(data, &name),
-                        None => match value {
-                            Field::Text(text) if pairs.len() < GATHERED => pairs.push((name, text)),
-                            value => {
-                                let mut data = BankData::from_text_pairs(&pairs);
-                                value.insert_into(&mut data, &name);
-                                built = Some(data);
-                            }
-                        },
-                    }
+                    map.next_value::<Field<'de>>()?
+                        .insert_into(&mut data, &name);
                 }
-                Ok(BankDataOf(
-                    built.unwrap_or_else(|| BankData::from_text_pairs(&pairs)),
-                ))
+                Ok(BankDataOf(data))
             }
         }
         d.deserialize_map(ObjectVisitor)
