@@ -149,13 +149,20 @@ fn write_step<T: Serialize>(out: &mut Vec<u8>, step: Result<Step<T>, Error>) -> 
 }
 
 /// Writes the reply of a step whose result is a response, through the wire's own writer (the
-/// JSON of core's `Serialize`, without its intermediate strings).
+/// JSON of core's `Serialize`, written by hand).
 fn write_response(
     out: &mut Vec<u8>,
     step: Result<Step<PaymentResponse>, Error>,
 ) -> Result<(), Error> {
     match &step? {
-        Step::Done(response) => write_ok(out, &StepRef::Done(&ResponseRef(response))),
+        Step::Done(response) => {
+            out.extend_from_slice(br#"{"ok":{"done":"#);
+            ResponseRef(response)
+                .write_to(out)
+                .map_err(|e| Error::malformed(format!("plugin wire: {e}")))?;
+            out.extend_from_slice(b"}}");
+            Ok(())
+        }
         http => write_ok(out, &StepRef::from(http)),
     }
 }

@@ -80,6 +80,9 @@ fn the_writer_writes_cores_bytes() {
     for r in samples().into_iter().chain([custom]) {
         let ours = serde_json::to_string(&ResponseRef(&r)).unwrap();
         assert_eq!(ours, serde_json::to_string(&r).unwrap());
+        let mut by_hand = b"[1,".to_vec();
+        ResponseRef(&r).write_to(&mut by_hand).unwrap();
+        assert_eq!(&by_hand[3..], ours.as_bytes());
     }
 }
 
