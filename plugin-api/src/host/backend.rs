@@ -104,6 +104,27 @@ impl BackendFactory for PluginFactory {
     }
 }
 
+/// A call's input as the host writes it: its JSON shape, through serde unless the wire has a
+/// writer of its own.
+trait Input: Serialize {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
+    }
+}
+
+impl Input for PaymentRequest {}
+impl Input for Incoming {}
+impl Input for Adjustment {}
+impl Input for StatusQuery {}
+
+impl Input for IncomingRef<'_> {
+    /// By hand: a bank return's query or body is most of a call (see `wire::v1::json`).
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        self.write_to(out);
+        Ok(())
+    }
+}
+
 /// A backend instance living in a plugin: every operation goes through the ABI.
 #[derive(Debug)]
 pub struct PluginBackend {
@@ -125,7 +146,7 @@ impl Drop for PluginBackend {
 impl PluginBackend {
     /// One call: the input serialized straight into the request, the reply parsed straight
     /// into the result (see [`crate::wire::v1::call`]).
-    fn call<I: Serialize, T: DeserializeOwned>(
+    fn call<I: Input, T: DeserializeOwned>(
         &self,
         operation: CallOperation,
         input: &I,
@@ -140,7 +161,7 @@ impl PluginBackend {
 
     /// One call whose result is a `PaymentResponse`, read by the wire's own reader (borrowing
     /// its text from the reply; see `wire::v1::response`).
-    fn call_response<I: Serialize>(
+    fn call_response<I: Input>(
         &self,
         operation: CallOperation,
         input: &I,
@@ -153,7 +174,7 @@ impl PluginBackend {
     }
 
     /// One call whose reply `read` parses (borrowing from the reply bytes).
-    fn call_with<I: Serialize, R>(
+    fn call_with<I: Input, R>(
         &self,
         operation: CallOperation,
         input: &I,
@@ -182,13 +203,13 @@ impl PluginBackend {
             call
         };
         self.lib
-            .exchange(|buf| serde_json::to_writer(buf, &call), read)
+            .exchange(|buf| call.write_to(buf, |i, out| i.write_json(out)), read)
     }
 }
 
 impl PluginBackend {
     /// `guess`, with the incoming request in the form the plugin reads.
-    fn guess_with<I: Serialize>(&self, incoming: &I) -> Option<String> {
+    fn guess_with<I: Input>(&self, incoming: &I) -> Option<String> {
         let call = CallRef::new(
             self.instance,
             CallOperation::Guess,
@@ -199,7 +220,7 @@ impl PluginBackend {
         );
         self.lib
             .exchange(
-                |buf| serde_json::to_writer(buf, &call),
+                |buf| call.write_to(buf, |i, out| i.write_json(out)),
                 |reply| self.lib.read_reply::<Option<String>>(reply),
             )
             .ok()

@@ -202,27 +202,3 @@ fn the_reader_accepts_and_refuses_what_core_does() {
     let accepted = cases.iter().filter(|t| both(t).0.is_some()).count();
     assert!(accepted > 15 && accepted < cases.len() - 10, "{accepted}");
 }
-
-#[test]
-fn scratch_print_reply() {
-    use polypay_core::{Backend, BackendFactory, Context, PaymentRequest, Secret};
-    let config = json!({"normal_return_url": "https://shop.example/return",
-        "automatic_return_url": "https://shop.example/notify", "secret": "bench-secret"});
-    let b = polypay_dummy::DummyFactory
-        .build(config.as_object().unwrap())
-        .unwrap();
-    let cx = Context::fixed("2026-01-01T10:00:00Z".parse().unwrap(), [7; 32]);
-    let req = PaymentRequest::new(Amount::parse("EUR:15.24").unwrap())
-        .with_order_id("order42")
-        .with_email("buyer@example.com");
-    let intent = b.request(&req, cx).unwrap().done().unwrap();
-    let ret = polypay_dummy::Simulator::new(Some(Secret::new("bench-secret")))
-        .complete(&intent, polypay_dummy::Outcome::Paid, cx.now)
-        .unwrap();
-    println!(
-        "INCOMING {}",
-        serde_json::to_string(&crate::wire::v1::incoming::IncomingRef(&ret)).unwrap()
-    );
-    let r = b.response(&ret, cx).unwrap().done().unwrap();
-    println!("REPLY {}", serde_json::to_string(&ResponseRef(&r)).unwrap());
-}
