@@ -69,8 +69,8 @@ impl<'a, I: Serialize> CallRef<'a, I> {
 }
 
 impl<I: Serialize> CallRef<'_, I> {
-    /// Appends the JSON that `Serialize` writes, the envelope by hand (see [`super::json`]) and
-    /// the input by `input` (given the input, it writes its JSON shape).
+    /// Appends the JSON that `Serialize` writes: the envelope by hand (the wire's `json`
+    /// module), the input by `input` (given the input, it writes its JSON shape).
     pub fn write_to(
         &self,
         out: &mut Vec<u8>,

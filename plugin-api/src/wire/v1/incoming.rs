@@ -50,7 +50,7 @@ impl Serialize for IncomingRef<'_> {
 }
 
 impl IncomingRef<'_> {
-    /// Appends the JSON that `Serialize` writes, by hand (see [`super::json`]).
+    /// Appends the JSON that `Serialize` writes, by hand (the wire's `json` module).
     pub fn write_to(&self, out: &mut Vec<u8>) {
         use super::json::{write_key, write_str};
         let i = self.0;

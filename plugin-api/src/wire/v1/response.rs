@@ -6,12 +6,12 @@
 //! its `Deserialize` copies every text field and reads each `bank_data` value as a
 //! `serde_json::Value` (one allocation per field, freed as soon as the text is copied into
 //! [`BankData`]). Reading the reply was over a quarter of a dummy response through the ABI.
-//! Here [`ResponseRef`] writes the amounts straight into the output, and [`ResponseOf`] reads
+//! Here [`ResponseRef::write_to`] writes the JSON by hand (the plugin's reply: amounts
+//! straight into the output, text escaped eight bytes at a time), and [`ResponseOf`] reads
 //! amounts, the currency and every `bank_data` name and text value borrowed from the reply
 //! (copied only when they hold JSON escapes) into the [`BankData`], whose text goes to one
-//! buffer. The JSON and the value are
-//! those of core's implementations (the tests compare them): an implementation choice of each
-//! side, not a new wire.
+//! buffer. The JSON and the value are those of core's implementations (the tests compare
+//! them): an implementation choice of each side, not a new wire.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -76,7 +76,7 @@ impl Serialize for ResponseRef<'_> {
 }
 
 impl ResponseRef<'_> {
-    /// Appends the JSON that `Serialize` writes, by hand ([`super::json`]): no serializer
+    /// Appends the JSON that `Serialize` writes, by hand (the wire's `json` module): no serializer
     /// machinery, and text escaped eight bytes at a time.
     pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
         use super::json::{write_display, write_key, write_opt_str, write_str};
