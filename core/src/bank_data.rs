@@ -456,6 +456,32 @@ impl BankData {
         }
     }
 
+    /// Calls `f` on every field in order with its name and, when its value is text, that text
+    /// (`None` for a number, an object, ...), until `f` returns `false`; whether it never did.
+    /// Reads the fields where they are, without building a map (for writers of the JSON shape
+    /// by hand, such as the plugin wire).
+    ///
+    /// ```
+    /// let mut data = polypay_core::BankData::from_text_pairs(&[("a", "1"), ("b", "2")]);
+    /// let mut seen = Vec::new();
+    /// assert!(data.each_text(|name, text| {
+    ///     seen.push((name.to_owned(), text.map(str::to_owned)));
+    ///     true
+    /// }));
+    /// assert_eq!(seen, [("a".into(), Some("1".into())), ("b".into(), Some("2".into()))]);
+    /// data.insert_json("n", serde_json::json!(3));
+    /// assert!(!data.each_text(|_, text| text.is_some()));
+    /// ```
+    pub fn each_text(&self, mut f: impl FnMut(&str, Option<&str>) -> bool) -> bool {
+        self.all(|name, value| {
+            let text = match value {
+                ValueRef::Text(t) => Some(t),
+                ValueRef::Json(v) => v.as_str(),
+            };
+            f(name, text)
+        })
+    }
+
     /// The number of fields.
     pub fn len(&self) -> usize {
         match self.map.get() {

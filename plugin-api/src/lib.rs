@@ -77,57 +77,53 @@
 //! (and the clock and entropy in place) and serializes its step from borrowed data, and the
 //! host parses the reply straight into the result type ([`wire::v1::call`]); an intent is read
 //! without serde's buffering of its tagged action, and its payment URL is rebuilt from the
-//! parse of its base when that base is the one seen last ([`wire::v1::intent`]). Request and
-//! reply buffers are reused per thread. An instance is opened once (`open` builds the backend
-//! and validates its configuration, which costs far more than a call) and every call reuses
-//! its handle.
+//! parse of its base when that base is the one seen last ([`wire::v1::intent`]). A response
+//! (the result of `response`, `status`, `cancel`, `validate`, `refund`) is written by the
+//! plugin by hand and read by the host with its text borrowed from the reply
+//! ([`wire::v1::response`]), and the host writes a call's envelope and an incoming request by
+//! hand; these hand writers produce serde_json's bytes exactly (text escaped eight bytes at a
+//! time), so the wire is unchanged. Request and reply buffers are reused per thread. An
+//! instance is opened once (`open` builds the backend and validates its configuration, which
+//! costs far more than a call) and every call reuses its handle.
 //!
 //! `cargo bench -p polypay-plugin-api --bench abi` (criterion; thread CPU time on Linux; the
 //! example plugin built in release with `reexport-dummy`), the dummy backend statically and
-//! through the real `cdylib`, on a shared 2-core machine (load average 11-13 during these
-//! runs, hence the spread of the absolute figures). The ratio is the bench's own median over
-//! 51 rounds alternating 400 static and 400 plugin calls, which the machine's drifting load
-//! affects least; criterion's separate groups, measured one after the other, moved by up to
-//! 40% from run to run:
+//! through the real `cdylib`, on a shared 2-core machine. The ratio is the bench's own median
+//! over 51 rounds alternating 400 static and 400 plugin calls, which the machine's drifting
+//! load affects least (criterion's separate groups, measured one after the other, moved by up
+//! to 40% from run to run). Six runs of this version alternated with six of the previous one
+//! (load average 5.0-5.3 throughout):
 //!
-//! | operation | wire 1.0 path (before) | this version: runs 1, 2, 3, 4 | median |
-//! |---|---|---|---|
-//! | `request` (dummy, EUR 15.24, signed redirect) | 2.03× (8.20 → 16.39 µs) | 1.92×, 1.96×, 2.05×, 1.86× | 1.94× |
-//! | `response` (verify a signed paid return) | 2.14× (8.05 → 18.37 µs) | 2.04×, 2.08×, 2.13×, 2.05× | 2.07× |
+//! | operation | previous version: runs 1-6 (median) | this version: runs 1-6 (median) |
+//! |---|---|---|
+//! | `request` (dummy, EUR 15.24, signed redirect) | 1.84, 1.82, 1.83, 1.90, 1.86, 1.89× (1.85×) | 1.87, 1.85, 1.87, 1.85, 1.80, 1.89× (1.86×) |
+//! | `response` (verify a signed paid return) | 2.19, 2.14, 2.14, 2.26, 2.12, 2.18× (2.16×) | 1.99, 2.00, 2.03, 1.99, 1.97, 2.00× (2.00×) |
 //!
-//! Run 1 measured 5.52 → 10.49 µs for a request and 6.12 → 12.51 µs for a response; run 4
-//! 4.99 → 9.39 µs and 6.02 → 12.81 µs. Run 3 shared the machine with a workspace `clippy` build
-//! of this very checkout. Building an instance (`open` + `close` through the ABI) stays
-//! around 200-260 µs, about 20 calls: an instance is opened once.
+//! Run 3 of this version: request 4.88 → 9.11 µs, response 4.45 → 8.96 µs. Building an
+//! instance (`open` + `close` through the ABI) stays around 200-260 µs, about 20 calls: an
+//! instance is opened once. History: wire 1.0 measured 2.06-2.14× and 2.12-2.19×; wire 1.1
+//! 1.86-2.05× and 2.04-2.13×; after polypay-core's compact `BankData`, on a quiet machine, 1.87×
+//! and 2.16×.
 //!
-//! (The previous session measured 2.06-2.14× and 2.12-2.19× for the same two rows.) After
-//! polypay-core's `bank_data` became the compact `BankData`, on a quiet machine (load average
-//! under 2): request 1.87× (6.71 → 12.54 µs), response 2.16× (7.69 → 16.45 µs) — `BankData`
-//! made the static response cheaper as much as the plugin one, so the ratio did not move.
-//! The target, at most 2×, is met for a request (medians 1.87-1.94×) and missed by
-//! 4-8% for a response, where the remaining time is spread thin: allocation and copying
-//! (malloc/free/memmove together ~22% of a call through the ABI), JSON string escaping and
-//! scanning on both sides (~11%), percent-decoding the return in the plugin, and the dummy's
-//! own SHA-256 (2%); no single part is large enough to close the gap alone.
+//! The target, at most 2×, is met for a request and only just for a response (its
+//! median is 2.00×; the aim was 1.8×). What is left of a response's overhead is JSON itself:
+//! where a call's time goes now (`perf record --call-graph dwarf` of the release bench, share
+//! of one response through the ABI): the dummy's own work 51%; the host reading the reply 23.5%
+//! (scanning the JSON strings ~6%, serde's field dispatch ~3%, building the `BankData` 3%,
+//! moving the ~400-byte `PaymentResponse` and copying its strings ~2%, parsing the amount and
+//! the date 1.5%); the plugin writing it 9.5%; the plugin reading the call 8.7% (scanning
+//! ~2.5%, its own visitor 1.6%); the host writing the call 3%. Before this version, the reply
+//! was read through core's `Deserialize` (a `serde_json::Value` per bank field, 27%) and
+//! written through serde (12%), and polypay-core's `Currency::new` allocated and searched
+//! ISO 4217 by string comparisons (7% of the read). No single part left is large enough to
+//! close the rest of the gap; a smaller reply (a negotiated encoding of `bank_data`) is what
+//! remains to try.
 //!
-//! Where a call's time goes (`perf record --call-graph dwarf` of the release bench, share of
-//! one call through the ABI):
-//!
-//! - request: the dummy's own work 53%; rebuilding the payment URL on the host 12% (all of it
-//!   `Url::set_query` re-checking the ~400-character signed query: `url` has no way to adopt
-//!   an already valid serialization, and the base's parse, 4%, is reused); the plugin parsing
-//!   the call 13.6% (the `PaymentRequest` 7.5%, of which polypay-core's `Amount::parse`, with
-//!   a `format!` and an upper-cased copy of the currency, is 3.7%); the host writing the call
-//!   6% (`Amount`'s serialization through a `String` 2%); the plugin writing its step 5%; the
-//!   rest of the host's reading 4.4%. Before: URL 16%, action buffering 1.4%, clock and
-//!   entropy text 3.3%.
-//! - response (profiled before the clock and entropy were read in place): the dummy's own
-//!   work 46%; the host parsing the `PaymentResponse` 27%, nearly
-//!   all of it `bank_data` (a `serde_json::Map` with `preserve_order`: an `IndexMap`, a
-//!   SipHash and two allocations per bank field), the plugin writing it 11.6% (a fifth of it
-//!   dropping that map), the plugin reading the call 7%. polypay-core's compact `BankData`
-//!   (serialized as the same JSON object) is the change that removes most of the gap; the
-//!   wire reads `bank_data` through core's own type and needs no change for it.
+//! A request is unchanged by this version (profiled before it): the dummy's own work 53%;
+//! rebuilding the payment URL on the host 12% (`Url::set_query` re-checking the ~400-character
+//! signed query: `url` cannot adopt an already valid serialization); the plugin parsing the
+//! call 13.6% (the `PaymentRequest` 7.5%); the host writing the call 6%; the plugin writing its
+//! step 5%.
 //!
 //! A bank's POST body now crosses as text instead of an array of byte values (about four
 //! characters and a JSON number per byte); the benchmark's return is a GET, so these figures

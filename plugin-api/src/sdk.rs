@@ -7,12 +7,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use polypay_core::{Backend, BackendFactory, Context, Error, Exchange, Step, Timestamp};
+use polypay_core::{
+    Backend, BackendFactory, Context, Error, Exchange, PaymentResponse, Step, Timestamp,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::ReplyCallback;
 use crate::wire::v1::call::{CallInput, ParsedCall, ParsedRequest, ReplyRef, StepRef};
+use crate::wire::v1::response::ResponseRef;
 use crate::wire::v1::{BackendInfo, Opened, PluginInfo, WireError, WireFieldError};
 
 /// Exports backend factories as a polypay plugin: the two ABI symbols and a handle table of
@@ -145,6 +148,25 @@ fn write_step<T: Serialize>(out: &mut Vec<u8>, step: Result<Step<T>, Error>) -> 
     write_ok(out, &StepRef::from(&step?))
 }
 
+/// Writes the reply of a step whose result is a response, through the wire's own writer (the
+/// JSON of core's `Serialize`, written by hand).
+fn write_response(
+    out: &mut Vec<u8>,
+    step: Result<Step<PaymentResponse>, Error>,
+) -> Result<(), Error> {
+    match &step? {
+        Step::Done(response) => {
+            out.extend_from_slice(br#"{"ok":{"done":"#);
+            ResponseRef(response)
+                .write_to(out)
+                .map_err(|e| Error::malformed(format!("plugin wire: {e}")))?;
+            out.extend_from_slice(b"}}");
+            Ok(())
+        }
+        http => write_ok(out, &StepRef::from(http)),
+    }
+}
+
 impl Plugin {
     /// A plugin exporting these factories.
     pub fn new(
@@ -256,11 +278,11 @@ impl Plugin {
         };
         match &call.input {
             CallInput::Request(r) => write_step(out, backend.request(r, cx)),
-            CallInput::Response(i) => write_step(out, backend.response(i, cx)),
-            CallInput::Cancel(a) => write_step(out, backend.cancel(a, cx)),
-            CallInput::Validate(a) => write_step(out, backend.validate(a, cx)),
-            CallInput::Refund(a) => write_step(out, backend.refund(a, cx)),
-            CallInput::Status(q) => write_step(out, backend.status(q, cx)),
+            CallInput::Response(i) => write_response(out, backend.response(i, cx)),
+            CallInput::Cancel(a) => write_response(out, backend.cancel(a, cx)),
+            CallInput::Validate(a) => write_response(out, backend.validate(a, cx)),
+            CallInput::Refund(a) => write_response(out, backend.refund(a, cx)),
+            CallInput::Status(q) => write_response(out, backend.status(q, cx)),
             // Answered above, before any context is decoded.
             CallInput::Guess(_) => Err(Error::invalid_input("guess takes no context")),
         }

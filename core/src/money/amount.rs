@@ -83,6 +83,10 @@ impl Amount {
     /// Parses a bare value (`10.00`) in `currency`; text that names a currency must name this one.
     pub fn parse_in(text: &str, currency: Currency) -> Result<Amount, AmountError> {
         let amount = Self::parse_with_default(text, Some(currency))?;
+        // A bare value was built in `currency` itself: nothing to redo.
+        if amount.currency == currency {
+            return Ok(amount);
+        }
         if amount.currency.code() != currency.code() {
             return Err(AmountError::CurrencyMismatch {
                 expected: currency.code().to_owned(),
@@ -240,10 +244,14 @@ fn parse_decimal(text: &str) -> Result<Decimal, AmountError> {
             allowed: super::currency::MAX_EXPONENT,
         });
     }
-    let mantissa: i128 = format!("{int}{frac}0")
-        .parse::<i128>()
-        .map_err(|_| AmountError::NotANumber { text: owned() })?
-        / 10;
+    // At most 16 + 12 digits (checked above): the mantissa fits an i128 with room to spare.
+    let mut mantissa: i128 = 0;
+    for digit in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i128::from(digit - b'0')))
+            .ok_or_else(|| AmountError::Overflow { text: owned() })?;
+    }
     Decimal::try_from_i128_with_scale(mantissa, frac.len() as u32)
         .map_err(|_| AmountError::Overflow { text: owned() })
 }

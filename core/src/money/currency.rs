@@ -70,26 +70,35 @@ impl Currency {
     /// Looks a code up (case-insensitively): ISO 4217, then `BTC`, then any other code of 1 to
     /// 11 ASCII letters (GNU Taler style, 8 fraction digits).
     pub fn new(code: &str) -> Result<Currency, AmountError> {
-        let upper = code.trim().to_ascii_uppercase();
-        if upper.is_empty() {
+        let trimmed = code.trim().as_bytes();
+        if trimmed.is_empty() {
             return Err(AmountError::InvalidCurrency {
                 code: code.to_owned(),
                 reason: "the currency code is empty",
             });
         }
-        if upper.len() > MAX_CODE_LEN || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(AmountError::InvalidCurrency {
-                code: code.to_owned(),
-                reason: "a currency code is 1 to 11 letters A-Z",
-            });
+        let letters = |reason| AmountError::InvalidCurrency {
+            code: code.to_owned(),
+            reason,
+        };
+        if trimmed.len() > MAX_CODE_LEN || !trimmed.iter().all(u8::is_ascii_alphabetic) {
+            return Err(letters("a currency code is 1 to 11 letters A-Z"));
         }
-        if let Some((numeric, exponent)) = iso4217::lookup(&upper) {
-            return Ok(Currency::from_static(upper.as_bytes(), exponent, numeric));
+        // Upper-cased on the stack: amounts are parsed on every bank message and plugin reply.
+        let mut buf = [0u8; MAX_CODE_LEN];
+        for (slot, b) in buf.iter_mut().zip(trimmed) {
+            *slot = b.to_ascii_uppercase();
         }
-        if upper == "BTC" {
+        let upper = buf.get(..trimmed.len()).unwrap_or_default();
+        let text = std::str::from_utf8(upper)
+            .map_err(|_| letters("a currency code is 1 to 11 letters A-Z"))?;
+        if let Some((numeric, exponent)) = iso4217::lookup(text) {
+            return Ok(Currency::from_static(upper, exponent, numeric));
+        }
+        if upper == b"BTC" {
             return Ok(Currency::BTC);
         }
-        Ok(Currency::from_static(upper.as_bytes(), TALER_EXPONENT, 0))
+        Ok(Currency::from_static(upper, TALER_EXPONENT, 0))
     }
 
     /// Creates a currency with an explicit exponent (for a protocol whose unit differs from

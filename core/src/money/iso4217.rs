@@ -174,12 +174,24 @@ pub(crate) const TABLE: &[(&str, u16, u8)] = &[
     ("ZWG", 924, 2),
 ];
 
-/// Finds an ISO 4217 entry by its (upper-case) alphabetic code.
+/// A three-letter code as one integer, ordered as the text is (`None` for any other length).
+fn key(code: &str) -> Option<u32> {
+    match *code.as_bytes() {
+        [a, b, c] => Some(u32::from_be_bytes([0, a, b, c])),
+        _ => None,
+    }
+}
+
+/// Finds an ISO 4217 entry by its (upper-case) alphabetic code. Every code of the table has
+/// three letters, so each step of the search compares two integers rather than two strings
+/// (a string comparison per step made this most of the cost of parsing an amount).
 pub(crate) fn lookup(code: &str) -> Option<(u16, u8)> {
+    let wanted = key(code)?;
     TABLE
-        .binary_search_by(|(c, _, _)| (*c).cmp(code))
+        .binary_search_by_key(&Some(wanted), |(c, _, _)| key(c))
         .ok()
-        .map(|i| (TABLE[i].1, TABLE[i].2))
+        .and_then(|i| TABLE.get(i))
+        .map(|(_, numeric, exponent)| (*numeric, *exponent))
 }
 
 #[cfg(test)]
@@ -188,6 +200,16 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_unique() {
+        // `lookup` relies on three upper-case letters per code.
+        for (code, _, _) in TABLE {
+            assert!(
+                code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()),
+                "{code}"
+            );
+        }
+        for (code, numeric, exponent) in TABLE {
+            assert_eq!(lookup(code), Some((*numeric, *exponent)), "{code}");
+        }
         for pair in TABLE.windows(2) {
             assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
         }
@@ -204,5 +226,10 @@ mod tests {
         assert_eq!(lookup("KWD"), Some((414, 3)));
         assert_eq!(lookup("CLF"), Some((990, 4)));
         assert_eq!(lookup("XXX"), None);
+        assert_eq!(lookup("AED"), Some((784, 2)));
+        assert_eq!(lookup("ZWG"), Some((924, 2)));
+        assert_eq!(lookup("EU"), None);
+        assert_eq!(lookup("EURO"), None);
+        assert_eq!(lookup(""), None);
     }
 }

@@ -15,6 +15,7 @@ use super::{PluginLibrary, plugin_error};
 use crate::wire::v1::call::{CallRef, StepOf};
 use crate::wire::v1::incoming::IncomingRef;
 use crate::wire::v1::intent::IntentOf;
+use crate::wire::v1::response::ResponseOf;
 use crate::wire::v1::{
     BackendInfo, CallOperation, Opened, PluginInfo, Request, WireExchange, WireFieldError,
 };
@@ -103,6 +104,27 @@ impl BackendFactory for PluginFactory {
     }
 }
 
+/// A call's input as the host writes it: its JSON shape, through serde unless the wire has a
+/// writer of its own.
+trait Input: Serialize {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
+    }
+}
+
+impl Input for PaymentRequest {}
+impl Input for Incoming {}
+impl Input for Adjustment {}
+impl Input for StatusQuery {}
+
+impl Input for IncomingRef<'_> {
+    /// By hand: a bank return's query or body is most of a call (see `wire::v1::json`).
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        self.write_to(out);
+        Ok(())
+    }
+}
+
 /// A backend instance living in a plugin: every operation goes through the ABI.
 #[derive(Debug)]
 pub struct PluginBackend {
@@ -124,7 +146,7 @@ impl Drop for PluginBackend {
 impl PluginBackend {
     /// One call: the input serialized straight into the request, the reply parsed straight
     /// into the result (see [`crate::wire::v1::call`]).
-    fn call<I: Serialize, T: DeserializeOwned>(
+    fn call<I: Input, T: DeserializeOwned>(
         &self,
         operation: CallOperation,
         input: &I,
@@ -137,8 +159,22 @@ impl PluginBackend {
         })
     }
 
+    /// One call whose result is a `PaymentResponse`, read by the wire's own reader (borrowing
+    /// its text from the reply; see `wire::v1::response`).
+    fn call_response<I: Input>(
+        &self,
+        operation: CallOperation,
+        input: &I,
+        cx: Context<'_>,
+    ) -> Result<Step<PaymentResponse>> {
+        Ok(match self.call::<I, ResponseOf>(operation, input, cx)? {
+            Step::Done(response) => Step::Done(response.0),
+            Step::Http { request, state } => Step::Http { request, state },
+        })
+    }
+
     /// One call whose reply `read` parses (borrowing from the reply bytes).
-    fn call_with<I: Serialize, R>(
+    fn call_with<I: Input, R>(
         &self,
         operation: CallOperation,
         input: &I,
@@ -167,13 +203,13 @@ impl PluginBackend {
             call
         };
         self.lib
-            .exchange(|buf| serde_json::to_writer(buf, &call), read)
+            .exchange(|buf| call.write_to(buf, |i, out| i.write_json(out)), read)
     }
 }
 
 impl PluginBackend {
     /// `guess`, with the incoming request in the form the plugin reads.
-    fn guess_with<I: Serialize>(&self, incoming: &I) -> Option<String> {
+    fn guess_with<I: Input>(&self, incoming: &I) -> Option<String> {
         let call = CallRef::new(
             self.instance,
             CallOperation::Guess,
@@ -184,7 +220,7 @@ impl PluginBackend {
         );
         self.lib
             .exchange(
-                |buf| serde_json::to_writer(buf, &call),
+                |buf| call.write_to(buf, |i, out| i.write_json(out)),
                 |reply| self.lib.read_reply::<Option<String>>(reply),
             )
             .ok()
@@ -219,22 +255,22 @@ impl Backend for PluginBackend {
     }
     fn response(&self, incoming: &Incoming, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
         if self.lib.abi_minor() >= 1 {
-            self.call(CallOperation::Response, &IncomingRef(incoming), cx)
+            self.call_response(CallOperation::Response, &IncomingRef(incoming), cx)
         } else {
-            self.call(CallOperation::Response, incoming, cx)
+            self.call_response(CallOperation::Response, incoming, cx)
         }
     }
     fn cancel(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Cancel, op, cx)
+        self.call_response(CallOperation::Cancel, op, cx)
     }
     fn validate(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Validate, op, cx)
+        self.call_response(CallOperation::Validate, op, cx)
     }
     fn refund(&self, op: &Adjustment, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Refund, op, cx)
+        self.call_response(CallOperation::Refund, op, cx)
     }
     fn status(&self, query: &StatusQuery, cx: Context<'_>) -> Result<Step<PaymentResponse>> {
-        self.call(CallOperation::Status, query, cx)
+        self.call_response(CallOperation::Status, query, cx)
     }
     fn guess(&self, incoming: &Incoming) -> Option<String> {
         if self.lib.abi_minor() >= 1 {

@@ -68,6 +68,47 @@ impl<'a, I: Serialize> CallRef<'a, I> {
     }
 }
 
+impl<I: Serialize> CallRef<'_, I> {
+    /// Appends the JSON that `Serialize` writes: the envelope by hand (the wire's `json`
+    /// module), the input by `input` (given the input, it writes its JSON shape).
+    pub fn write_to(
+        &self,
+        out: &mut Vec<u8>,
+        input: impl FnOnce(&I, &mut Vec<u8>) -> serde_json::Result<()>,
+    ) -> serde_json::Result<()> {
+        use super::json::{write_key, write_str};
+        use std::io::Write as _;
+        out.extend_from_slice(br#"{"message":"call","instance":"#);
+        // Writing to a `Vec` cannot fail.
+        let _ = write!(out, "{}", self.instance);
+        out.extend_from_slice(br#","operation":"#);
+        serde_json::to_writer(&mut *out, &self.operation)?;
+        out.push(b',');
+        write_key(out, "input");
+        input(self.input, out)?;
+        if let Some(now) = self.now {
+            out.push(b',');
+            write_key(out, "now");
+            write_str(out, now);
+        }
+        if let Some((seconds, nanos)) = self.now_unix {
+            let _ = write!(out, r#","now_unix":[{seconds},{nanos}]"#);
+        }
+        if let Some(entropy) = self.entropy {
+            out.push(b',');
+            write_key(out, "entropy");
+            write_str(out, entropy);
+        }
+        if let Some(prior) = self.prior {
+            out.push(b',');
+            write_key(out, "prior");
+            serde_json::to_writer(&mut *out, prior)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
 /// A request as a plugin reads it: [`Request`](super::Request) with a call's input typed.
 #[derive(Debug, Clone, PartialEq)]
 // Built once per request on the stack and consumed at once: boxing would only add allocations.
@@ -416,6 +457,19 @@ mod tests {
         );
         let text = serde_json::to_string(&borrowed).unwrap();
         assert_eq!(text, serde_json::to_string(&owned).unwrap());
+        let by_hand = |call: &CallRef<'_, PaymentRequest>| {
+            let mut out = Vec::new();
+            call.write_to(&mut out, |i, o| serde_json::to_writer(o, i))
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(by_hand(&borrowed), text);
+        let bare = CallRef::new(9, CallOperation::Guess, &req, None, None, None);
+        assert_eq!(by_hand(&bare), serde_json::to_string(&bare).unwrap());
+        let at: Timestamp = "2026-01-01T00:00:00.5Z".parse().unwrap();
+        let unix = CallRef::new(1, CallOperation::Refund, &req, None, Some("a\"b"), None)
+            .with_now_unix(at);
+        assert_eq!(by_hand(&unix), serde_json::to_string(&unix).unwrap());
 
         let ParsedRequest::Call(call) = serde_json::from_str(&text).unwrap() else {
             panic!("{text}")

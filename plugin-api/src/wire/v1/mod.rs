@@ -16,6 +16,8 @@ use serde_json::{Map, Value};
 pub mod call;
 pub mod incoming;
 pub mod intent;
+mod json;
+pub mod response;
 
 /// A request from the host to the plugin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
