@@ -103,10 +103,11 @@
 //! instance (`open` + `close` through the ABI) stays around 200-260 µs, about 20 calls: an
 //! instance is opened once. History: wire 1.0 measured 2.06-2.14× and 2.12-2.19×; wire 1.1
 //! 1.86-2.05× and 2.04-2.13×; after polypay-core's compact `BankData`, on a quiet machine, 1.87×
-//! and 2.16×.
+//! and 2.16×. Three runs on a quiet machine after polypay-core's compact `FormFields` and
+//! cheaper name fingerprints: request 1.85, 1.92, 1.85×; response 1.99, 1.98, 2.01×.
 //!
 //! The target, at most 2×, is met for a request and only just for a response (its
-//! median is 2.00×; the aim was 1.8×). What is left of a response's overhead is JSON itself:
+//! median is 1.99–2.00×, with no margin; the aim was 1.8×). What is left of a response's overhead is JSON itself:
 //! where a call's time goes now (`perf record --call-graph dwarf` of the release bench, share
 //! of one response through the ABI): the dummy's own work 51%; the host reading the reply 23.5%
 //! (scanning the JSON strings ~6%, serde's field dispatch ~3%, building the `BankData` 3%,

@@ -373,6 +373,11 @@ fn ratios(setups: &[(&'static str, Arc<dyn Backend>, Incoming)], primitives: &[P
             let Some(p) = primitives.iter().find(|p| p.next_to == name) else {
                 continue;
             };
+            // Warm up (caches, branch predictors, the CPU's clock) before measuring.
+            for _ in 0..20 {
+                per_call(&*run);
+                per_call(&*p.run);
+            }
             let (mut ours, mut bare, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..ROUNDS {
                 let a = per_call(&*run);

@@ -29,72 +29,65 @@
 //!
 //! ## Performance
 //!
-//! `cargo bench -p polypay-bankform` (criterion, release build, on a shared 2-core machine;
-//! the ratio to the bare primitive over the same bytes is taken within each run). Per call,
-//! before `bank_data` became a [`polypay_core::BankData`] (medians of three runs on a quiet
-//! machine) and after (three runs on a machine loaded by other builds, load average 4 to 11:
-//! times are 1.5 to 3 times the quiet ones, primitives included, so only ratios compare, and
-//! the loaded ratios of allocation-heavy operations are the worse for it):
+//! The targets: within 5× of the bare signature primitive over the same bytes, and
+//! 100× eopayment's throughput. Measured with `POLYPAY_BENCH_RATIOS=1 cargo bench -p
+//! polypay-bankform`, which runs each operation and its primitive in 201 interleaved rounds of
+//! 64 calls and prints the ratio of their fastest batches (the machine is a shared 2-core VM:
+//! load slows an operation that touches memory more than a hash, so ratios are taken within
+//! one run, from the least disturbed batches). Eight runs on a quiet machine (2026-12-02, load
+//! average about 1), the median ratio and the median times per call:
 //!
-//! | operation | primitive over the same bytes | before | after: median ratio (runs) |
+//! | operation | primitive over the same bytes | ratio, median of 8 runs (range) | per call |
 //! |---|---|---|---|
-//! | systempayv2 request | SHA-1 | 3.3 µs / 0.33 µs = 9.3× | 10× (5.4×, 10×, 14×) |
-//! | systempayv2 response | SHA-1 | 5.8 µs / 0.41 µs = 12× | 8.5× (6.5×, 8.5×, 9.7×) |
-//! | sips2 request | SHA-256 | 1.4 µs / 0.63 µs = 2.2× | 2.9× (1.9×, 2.9×, 3.0×) |
-//! | sips2 response | SHA-256 | 6.2 µs / 0.90 µs = 6.6× | 5.3× (4.0×, 6.0×, 5.3×) |
-//! | paybox request | HMAC-SHA-512 | 6.3 µs / 3.2 µs = 1.8× | 1.7× (1.7×, 1.4×, 2.1×) |
-//! | paybox response | RSA-SHA1 verify (`ring`) | 16 µs / 9.7 µs = 1.7× | 1.5× (1.5×, 1.5×, 1.6×) |
-//! | ogone request | SHA-1 (latin-1) | 2.5 µs / 0.63 µs = 4.6× | 6.2× (6.4×, 6.0×, 6.2×) |
-//! | ogone response | two SHA-1 (latin-1, UTF-8) | 6.0 µs / 0.62 µs = 9.7× | 12× (12×, 8.9×, 14×) |
+//! | systempayv2 request | SHA-1 | **4.6×** (4.58–5.95×) | 1.40 µs / 0.30 µs |
+//! | systempayv2 response | SHA-1 | **5.05×** (4.92–6.59×) | 1.81 µs / 0.36 µs |
+//! | sips2 request | SHA-256 | **2.1×** (2.00–2.41×) | 1.16 µs / 0.54 µs |
+//! | sips2 response | SHA-256 | **4.96×** (4.52–6.19×) | 3.66 µs / 0.73 µs |
+//! | paybox request | HMAC-SHA-512 | **1.15×** (1.13–1.26×) | 3.68 µs / 3.08 µs |
+//! | paybox response | RSA-SHA1 verify (`ring`) | **1.28×** (1.27–1.42×) | 10.1 µs / 7.9 µs |
+//! | ogone request | SHA-1 (latin-1) | **3.6×** (3.62–5.22×) | 2.02 µs / 0.54 µs |
+//! | ogone response | two SHA-1 (latin-1, UTF-8) | **6.8×** (6.44–9.98×) | 3.95 µs / 0.53 µs |
 //!
-//! **A quieter run** (2026-12-02, after every merge, load average under 1.5; `cargo bench -p
-//! polypay-bankform --bench bankform -- --warm-up-time 1 --measurement-time 3`, one full run and two
-//! more of the SystemPay rows): systempayv2 request 4.98–5.11 µs / SHA-1 0.38–0.41 µs = 12–13×,
-//! response 3.5–4.4 µs / 0.45–0.50 µs = 7.0–9.3×; sips2 2.3× and 6.2×; paybox 1.3× and 1.1×;
-//! ogone 6.4× and 11.6×; tipi 2.2 µs and 1.1 µs. Floors in the same runs: owned SystemPay form
-//! 1.18–1.40 µs (3.1–3.4× the SHA-1), the 18 return fields as a `serde_json::Map` 2.8–3.2 µs, as a
-//! `BankData` 0.70–0.85 µs. The SystemPay request is slower than last session's quiet 3.3 µs
-//! although the machine's SHA-1 is only 15–25 % slower today; its profile is dominated by the
-//! allocator (`_int_malloc` 12 %, `_int_free` 8 %, `malloc_consolidate` 6 %) and the field
-//! checks (`fields::problem` 8 %): not explained yet, the first thing to look at next.
+//! Every request is within 5×; of the returns, Paybox's is, Sips' and SystemPay's are at the
+//! line, and Ogone's is not (its names are upper-cased, its latin-1 values percent-decoded,
+//! and it is hashed twice, over latin-1 and UTF-8 bytes, as eopayment accepts both). The runs
+//! fall in two groups (the upper ends of the ranges come from two or three runs disturbed
+//! throughout); the medians are those of the undisturbed group. TIPI (no signature): 1.05 µs
+//! per request, 0.47 µs per return.
 //!
-//! TIPI (no signature): 1.2 µs per request and 0.9 µs per return before; 1.8 to 3.8 µs and
-//! 1.4 to 2.1 µs in the loaded runs.
-//!
-//! What the public types cost by themselves, in the same three runs: the 18 fields of the
-//! SystemPay return as the `serde_json::Map` `bank_data` was, 3.5 to 6.3 µs (5.2× to 7.4×
-//! the SHA-1); as a `BankData`, 0.95 to 1.7 µs (1.4× to 2.0×), a quarter of the map. The
-//! owned form of the SystemPay request (21 `(String, String)` pairs and the URL, the type of
-//! `Action::Form`) 1.9 to 2.6 µs (3.0× to 3.5×): with the signing on top it leaves no room
-//! for the request to be within 5× of a hash that small. The Ogone return (upper-cased names,
-//! percent-decoded latin-1 values, two signing strings and two hashes) and the Ogone request
-//! (every field checked, latin-1 signing string) stay above 5×; the Sips return is around 5×
-//! (its `Data` is split, then copied once into `bank_data`). The target is met by both Paybox
-//! operations and the Sips request.
+//! Instruction counts do not depend on the load (`valgrind --tool=lackey` on the `profile`
+//! example, 2000 calls less the start-up, on `testdata/compare_cases.json`); before → after
+//! this session's work: SystemPay request 36.6k → 23.7k, return 28.9k → 24.8k; Ogone request
+//! 29.7k → 25.1k, return 52.4k → 48.3k; Paybox request 51.8k → 42.9k; Sips and TIPI unchanged.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
-//! (`python testdata/compare_eopayment.py 2` from the repository root, two runs after
-//! `BankData`): polypay does 20–24× eopayment's throughput on SystemPay requests and 20–22×
-//! on its returns (12–13× before `BankData`), 11–25× and 16–20× for Sips, 7–8× and 28–31×
-//! for Paybox, 11–18× and 7–11× for Ogone, 16× and 14–17× for TIPI; per call, in those
-//! fastest batches, a SystemPay return takes 2.1–2.3 µs and a request 2.6–2.9 µs.
-//! The 100× is out of reach on every operation: eopayment takes 7 to 51 µs per call
-//! (0.5 to 0.7 ms for the Paybox return), so 100× means 0.07 to 0.5 µs (5 to 7 µs), which is
-//! less than the primitive itself for Sips (SHA-256 0.63 µs against 0.125 µs for a request),
-//! Paybox (HMAC-SHA-512 3.2 µs against 0.28 µs; one RSA verification 9.7 µs against 5 to
-//! 7 µs, and a rejected return is checked twice, over the raw text then over eopayment's
-//! re-encoding) and Ogone (SHA-1 0.63 µs against 0.29 µs), and less than the owned output
-//! alone for SystemPay requests (1.1 µs against 0.5 µs).
+//! (`python testdata/compare_eopayment.py 2` from the repository root, quiet machine): polypay
+//! does 38× eopayment's throughput on SystemPay requests and 26× on its returns, 16× and 18×
+//! for Sips, 9× and 26× for Paybox, 17× and 12× for Ogone, 15× and 14× for TIPI. The issue's
+//! 100× is out of reach on every operation: eopayment takes 6.6 to 55 µs per call (0.5 ms for
+//! the Paybox return), so 100× means 0.07 to 0.55 µs (5 µs), which is less than the primitive
+//! itself for Sips (SHA-256 0.54 µs against 0.12 µs for a request), Paybox (HMAC-SHA-512
+//! 3.1 µs against 0.26 µs; one RSA verification 7.9 µs against 5 µs, and a rejected return is
+//! checked twice, over the raw text then over eopayment's re-encoding) and Ogone (SHA-1
+//! 0.54 µs against 0.27 µs), barely above it for SystemPay (0.55 µs and 0.44 µs against a
+//! 0.30–0.36 µs SHA-1, before the form or the return is even read), and, for TIPI (no
+//! signature), 0.16 µs and 0.07 µs, less than building the owned URL or `bank_data` a caller
+//! receives.
 //!
-//! How: returns are parsed once into text borrowed from the request (only percent-encoded
-//! parts are decoded, SIMD byte search, duplicate names found by constant-time fingerprints
-//! of their first and last bytes), `bank_data` is a [`polypay_core::BankData`] holding every
-//! name and value in one buffer (two allocations, where the map took two per field and a
-//! hash); HMAC keys are prepared when the backend is built; hex, numbers and dates are written
-//! directly (no format parsers); field specs and Ogone's signed-parameter lists are
-//! compile-time hash tables, and SystemPay's constant fields skip the checks they pass by
-//! construction; latin-1 text is converted by ASCII runs; Paybox's RSA verification uses
-//! `ring` (about 14× faster than the `rsa` crate, which still takes keys `ring` refuses).
+//! How: a form is built in place in a compact [`polypay_core::FormFields`] (one text buffer;
+//! values borrowed from the configuration and the request are copied once, nothing is copied
+//! again when the form is handed over); SystemPay checks only the values that are not valid by
+//! construction (constants, values it formats itself, configuration values checked when the
+//! backend was built) and sorts its fields by integer keys of their names' first bytes.
+//! Returns are parsed once into text borrowed from the request (one vectorized search for
+//! `&`, `%` and `+`; only percent-encoded parts are decoded; duplicate names found by
+//! fingerprints of their first and last eight bytes, also used for every lookup), and
+//! `bank_data` is a [`polypay_core::BankData`] built over one copy of the raw return, each
+//! field a range of it. HMAC keys are prepared when the backend is built; hex, numbers and
+//! dates are written directly (no format parsers); field specs and Ogone's signed-parameter
+//! lists are compile-time hash tables; latin-1 text is converted by ASCII runs; Paybox's RSA
+//! verification uses `ring` (about 14× faster than the `rsa` crate, which still takes keys
+//! `ring` refuses).
 #![forbid(unsafe_code)]
 
 #[cfg(test)]
