@@ -90,6 +90,30 @@ impl<'a> Received<'a> {
         Ok(Received { pairs, raw, prints })
     }
 
+    /// Upper-cases the (ASCII letters of the) names, for protocols whose names are
+    /// case-insensitive; two names that become equal are refused.
+    pub(crate) fn upper_case_names(&mut self) -> Result<()> {
+        let mut renamed = false;
+        for ((name, _), print) in self.pairs.iter_mut().zip(self.prints.iter_mut()) {
+            if name.bytes().any(|b| b.is_ascii_lowercase()) {
+                *name = Cow::Owned(name.to_ascii_uppercase());
+                *print = BankData::name_fingerprint(name);
+                renamed = true;
+            }
+        }
+        let (pairs, prints) = (&self.pairs, &self.prints);
+        match renamed
+            .then(|| first_duplicate(pairs.len(), |i| pairs[i].0.as_ref(), |i| prints[i]))
+            .flatten()
+        {
+            Some(name) => Err(Error::malformed(format!(
+                "the parameter {:?} is given twice",
+                shorten(name)
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         let print = BankData::name_fingerprint(name);
@@ -240,37 +264,47 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// Decodes one form-urlencoded component given as bytes (`+` is a space; a `%` not followed
 /// by two hex digits stays as it is, as in `percent_encoding`), in one pass.
 pub(crate) fn decode_bytes(raw: &[u8], decoding: Decoding) -> Result<String> {
-    let mut bytes = Vec::with_capacity(raw.len());
+    match decoding {
+        Decoding::Utf8 => String::from_utf8(decode_percent(raw, Vec::with_capacity(raw.len())))
+            .map_err(|_| Error::malformed("a parameter is not valid UTF-8 once decoded")),
+        Decoding::Latin1 => {
+            // Every byte is the character of the same value: written straight into the text.
+            let mut text = String::with_capacity(raw.len() + raw.len() / 2);
+            let mut rest = raw;
+            while let Some((&byte, tail)) = rest.split_first() {
+                let (decoded, tail) = decode_one(byte, tail);
+                text.push(char::from(decoded));
+                rest = tail;
+            }
+            Ok(text)
+        }
+    }
+}
+
+/// Appends the bytes `raw` decodes to (see [`decode_bytes`]) to `out`.
+fn decode_percent(raw: &[u8], mut out: Vec<u8>) -> Vec<u8> {
     let mut rest = raw;
     // Copy the runs between `%` and `+` whole; decode those two one by one.
     while let Some(at) = memchr::memchr2(b'%', b'+', rest) {
-        bytes.extend_from_slice(&rest[..at]);
-        let escape = (rest.get(at + 1).copied().and_then(hex_digit))
-            .zip(rest.get(at + 2).copied().and_then(hex_digit));
-        rest = match (rest[at], escape) {
-            (b'+', _) => {
-                bytes.push(b' ');
-                &rest[at + 1..]
-            }
-            (_, Some((high, low))) => {
-                bytes.push(high << 4 | low);
-                &rest[at + 3..]
-            }
-            _ => {
-                bytes.push(b'%');
-                &rest[at + 1..]
-            }
-        };
+        out.extend_from_slice(&rest[..at]);
+        let (decoded, tail) = decode_one(rest[at], &rest[at + 1..]);
+        out.push(decoded);
+        rest = tail;
     }
-    bytes.extend_from_slice(rest);
-    match decoding {
-        Decoding::Utf8 => String::from_utf8(bytes)
-            .map_err(|_| Error::malformed("a parameter is not valid UTF-8 once decoded")),
-        Decoding::Latin1 => {
-            let mut text = String::with_capacity(bytes.len() * 2);
-            text.extend(bytes.into_iter().map(char::from));
-            Ok(text)
-        }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// The byte `first` stands for, followed by what of `rest` it used up: `+` is a space, `%`
+/// and two hex digits the byte they spell; anything else (a lone `%` too) is itself.
+fn decode_one(first: u8, rest: &[u8]) -> (u8, &[u8]) {
+    match (first, rest) {
+        (b'+', _) => (b' ', rest),
+        (b'%', [high, low, tail @ ..]) => match (hex_digit(*high), hex_digit(*low)) {
+            (Some(high), Some(low)) => (high << 4 | low, tail),
+            _ => (b'%', rest),
+        },
+        _ => (first, rest),
     }
 }
 

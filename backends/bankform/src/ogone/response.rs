@@ -1,16 +1,13 @@
 //! Reading Ogone returns (browser redirects to the ACCEPT/... URLs, and post-sale requests).
 
-use std::borrow::Cow;
-
 use polypay_core::{
-    Amount, BankData, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result,
-    ReturnContent,
+    Amount, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent,
 };
 
 use super::Ogone;
 use super::config::{Encoding, Environment};
 use super::signature;
-use crate::common::received::{Decoding, Received, first_duplicate};
+use crate::common::received::{Decoding, Received};
 use crate::common::text;
 
 /// The status and English text of a `STATUS` (eopayment's table, plus the documented meanings
@@ -40,35 +37,9 @@ impl Ogone {
             Encoding::Utf8 => Decoding::Utf8,
         };
         let mut received = Received::parse_with(incoming, decoding)?;
-        let mut renamed = false;
-        for (name, _) in received.pairs.iter_mut() {
-            if name.bytes().any(|b| b.is_ascii_lowercase()) {
-                *name = Cow::Owned(name.to_ascii_uppercase());
-                renamed = true;
-            }
-        }
-        let pairs = &received.pairs;
-        // Names were unique as received; upper-casing may have made two of them equal.
-        let prints: Vec<u64> = pairs
-            .iter()
-            .map(|(n, _)| BankData::name_fingerprint(n))
-            .collect();
-        if renamed
-            && let Some(upper) =
-                first_duplicate(pairs.len(), |i| pairs[i].0.as_ref(), |i| prints[i])
-        {
-            return Err(Error::malformed(format!(
-                "the parameter {upper} is given twice"
-            )));
-        }
-        let get = |name: &str| {
-            let print = BankData::name_fingerprint(name);
-            prints
-                .iter()
-                .zip(pairs)
-                .find(|(p, (n, _))| **p == print && n == name)
-                .map(|(_, (_, v))| v.as_ref())
-        };
+        // Names are case-insensitive: read (and kept in `bank_data`) in upper case.
+        received.upper_case_names()?;
+        let get = |name: &str| received.get(name);
         let (Some(order), Some(payid), Some(status), Some(ncerror)) =
             (get("ORDERID"), get("PAYID"), get("STATUS"), get("NCERROR"))
         else {
@@ -81,7 +52,7 @@ impl Ogone {
             signature::verify_out(
                 self.config.hash_algorithm,
                 self.config.sha_out.expose(),
-                pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref())),
+                received.iter(),
                 sig,
             )
         });
@@ -119,13 +90,9 @@ impl Ogone {
 
     /// Whether a return looks like an Ogone one, and its id.
     pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
-        let r = Received::parse_with(incoming, Decoding::Latin1).ok()?;
-        let get = |name: &str| {
-            r.pairs
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_ref())
-        };
+        let mut r = Received::parse_with(incoming, Decoding::Latin1).ok()?;
+        r.upper_case_names().ok()?;
+        let get = |name: &str| r.get(name);
         ["ORDERID", "PAYID", "STATUS", "NCERROR"]
             .iter()
             .all(|n| get(n).is_some())

@@ -21,12 +21,39 @@ fn upper(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// The string to hash.
+/// The string to hash (tests compare it with known strings).
+#[cfg(test)]
 pub(crate) fn signing_string<'a>(
     fields: impl Iterator<Item = (&'a str, &'a str)>,
     list: &List,
     key: &str,
 ) -> String {
+    signing_text(fields, list, key).utf8
+}
+
+/// The string to hash, as UTF-8 and as ISO-8859-1 bytes.
+pub(crate) struct SigningText {
+    /// The string.
+    pub(crate) utf8: String,
+    /// Its ISO-8859-1 bytes when they differ from the UTF-8 ones (some character is not
+    /// ASCII) and exist (every character is in latin-1).
+    pub(crate) latin1: Option<Vec<u8>>,
+}
+
+impl SigningText {
+    /// The bytes Ogone hashes by default: latin-1 when possible, else UTF-8.
+    pub(crate) fn preferred(&self) -> &[u8] {
+        self.latin1.as_deref().unwrap_or(self.utf8.as_bytes())
+    }
+}
+
+/// The string to hash in both encodings, built field by field: the names are ASCII (they are
+/// listed), so only the key and the values that are not ASCII need converting.
+pub(crate) fn signing_text<'a>(
+    fields: impl Iterator<Item = (&'a str, &'a str)>,
+    list: &List,
+    key: &str,
+) -> SigningText {
     // Each name with its first eight bytes as an integer (zero-padded, big-endian), compared
     // first: names with different keys are ordered as their keys.
     let sort_key = |name: &str| {
@@ -51,37 +78,60 @@ pub(crate) fn signing_string<'a>(
             .map(|(n, v)| (sort_key(&n), n, v)),
     );
     p.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    let mut s = String::with_capacity(
-        p.iter()
-            .map(|(_, n, v)| n.len() + v.len() + key.len() + 1)
-            .sum(),
-    );
-    for (_, name, value) in p {
-        s.push_str(&name);
-        s.push('=');
-        s.push_str(value);
-        s.push_str(key);
+    let len = p
+        .iter()
+        .map(|(_, n, v)| n.len() + v.len() + key.len() + 1)
+        .sum();
+    let mut utf8 = String::with_capacity(len);
+    for (_, name, value) in &p {
+        utf8.push_str(name);
+        utf8.push('=');
+        utf8.push_str(value);
+        utf8.push_str(key);
     }
-    s
+    let latin1 = if utf8.is_ascii() {
+        None
+    } else {
+        let mut bytes = Vec::with_capacity(utf8.len());
+        latin1_into(&utf8, &mut bytes).then_some(bytes)
+    };
+    SigningText { utf8, latin1 }
 }
 
 /// The ISO-8859-1 bytes of `s`, if every character has one.
+#[cfg(test)]
 pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(s.len());
+    latin1_into(s, &mut bytes).then_some(bytes)
+}
+
+/// Appends the ISO-8859-1 bytes of `s` to `bytes`; `false` (with `bytes` partly written)
+/// when some character has none.
+fn latin1_into(s: &str, bytes: &mut Vec<u8>) -> bool {
     // In UTF-8, U+0080..U+00FF are the two-byte sequences led by 0xC2 or 0xC3; any other
-    // lead byte is a character latin-1 does not have. ASCII runs are copied whole.
+    // lead byte is a character latin-1 does not have. ASCII is copied eight bytes at a time.
     let mut rest = s.as_bytes();
-    let mut bytes = Vec::with_capacity(rest.len());
     loop {
-        let run = rest.iter().position(|b| *b >= 0x80).unwrap_or(rest.len());
-        let (ascii, tail) = rest.split_at(run);
-        bytes.extend_from_slice(ascii);
-        rest = match tail {
-            [] => return Some(bytes),
+        if rest.is_empty() {
+            return true;
+        }
+        if let Some((word, tail)) = rest.split_first_chunk::<8>()
+            && u64::from_ne_bytes(*word) & 0x8080_8080_8080_8080 == 0
+        {
+            bytes.extend_from_slice(word);
+            rest = tail;
+            continue;
+        }
+        rest = match rest {
+            [ascii @ 0..=0x7f, tail @ ..] => {
+                bytes.push(*ascii);
+                tail
+            }
             [lead @ (0xc2 | 0xc3), next, tail @ ..] => {
                 bytes.push(((lead & 0x03) << 6) | (next & 0x3f));
                 tail
             }
-            _ => return None,
+            _ => return false,
         };
     }
 }
@@ -123,17 +173,8 @@ pub(crate) fn sign_in<'a>(
     key: &str,
     fields: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    let s = signing_string(fields, &super::params::SHA_IN_LIST, key);
-    // ASCII text is its own latin-1 encoding.
-    let d = if s.is_ascii() {
-        digest(algo, s.as_bytes())
-    } else {
-        match latin1(&s) {
-            Some(bytes) => digest(algo, &bytes),
-            None => digest(algo, s.as_bytes()),
-        }
-    };
-    sign::hex_upper(d.as_bytes())
+    let text = signing_text(fields, &super::params::SHA_IN_LIST, key);
+    sign::hex_upper(digest(algo, text.preferred()).as_bytes())
 }
 
 /// Whether `received` is the SHASIGN of a return, over its latin-1 bytes or its UTF-8 bytes
@@ -144,10 +185,10 @@ pub(crate) fn verify_out<'a>(
     fields: impl Iterator<Item = (&'a str, &'a str)>,
     received: &str,
 ) -> bool {
-    let s = signing_string(fields, &super::params::SHA_OUT_LIST, key);
-    let utf8 = sign::ct_eq_hex(received, digest(algo, s.as_bytes()).as_bytes());
+    let text = signing_text(fields, &super::params::SHA_OUT_LIST, key);
+    let utf8 = sign::ct_eq_hex(received, digest(algo, text.utf8.as_bytes()).as_bytes());
     // For ASCII text both encodings are the same bytes: one digest answers for both.
-    let latin = !s.is_ascii()
-        && latin1(&s).is_some_and(|b| sign::ct_eq_hex(received, digest(algo, &b).as_bytes()));
+    let latin = (text.latin1.as_deref())
+        .is_some_and(|b| sign::ct_eq_hex(received, digest(algo, b).as_bytes()));
     utf8 | latin
 }

@@ -48,6 +48,25 @@ fn published_latin1_response() {
     );
 }
 
+/// Names are case-insensitive: two that are equal once upper-cased are the same name given
+/// twice, and the return is refused (whichever value the signature covered, the other one
+/// would slip through).
+#[test]
+fn names_equal_but_for_case_are_refused() {
+    let b = backend(json!({}));
+    let q = "orderID=o1&ORDERID=o2&PAYID=1&STATUS=9&NCERROR=0&SHASIGN=00";
+    let err = b.parse_response(&Incoming::get(q)).unwrap_err();
+    assert!(err.to_string().contains("ORDERID"), "{err}");
+    assert_eq!(b.guess(&Incoming::get(q)), None);
+    // Lower-case names alone are read, and kept upper-cased in `bank_data`.
+    let r = b
+        .parse_response(&Incoming::get("orderid=o1&payid=1&status=9&ncerror=0"))
+        .unwrap();
+    assert_eq!(r.order_id.as_deref(), Some("o1"));
+    assert_eq!(r.bank_data["ORDERID"], "o1");
+    assert!(!r.is_verified());
+}
+
 /// eopayment's test_bank_transfer_response: latin-1 and UTF-8 hashes both verify.
 #[test]
 fn published_transfer_response() {
