@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod call;
+mod call_fast;
+mod cursor;
 pub mod incoming;
 pub mod intent;
 mod json;
