@@ -38,9 +38,7 @@ impl ParsedRequest {
             None
         };
         let entropy = if c.eat(br#","entropy":"#) {
-            let mut seed = [0u8; 32];
-            hex::decode_to_slice(c.str()?.as_bytes(), &mut seed).ok()?;
-            Some(seed)
+            Some(hex32(c.str()?)?)
         } else {
             None
         };
@@ -60,6 +58,29 @@ impl ParsedRequest {
             prior: None,
         }))
     }
+}
+
+/// 32 bytes from 64 hex digits of either case, as `hex::decode_to_slice` (serde's path) reads
+/// them.
+fn hex32(text: &str) -> Option<[u8; 32]> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let digits = text.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut seed = [0u8; 32];
+    for (byte, pair) in seed.iter_mut().zip(digits.chunks_exact(2)) {
+        let [high, low] = pair else { return None };
+        *byte = (nibble(*high)? << 4) | nibble(*low)?;
+    }
+    Some(seed)
 }
 
 /// `{"method":S,"query":S,"headers":[[S,S],...]}`, with `"body":S` before the end when the

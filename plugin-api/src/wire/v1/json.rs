@@ -107,6 +107,29 @@ pub(crate) fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
+/// Writes an integer as JSON writes it, with no formatting machinery.
+pub(crate) fn write_int(out: &mut Vec<u8>, value: impl Into<i128>) {
+    let value: i128 = value.into();
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut n = value.unsigned_abs();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            // `n % 10` is below 10.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+}
+
 /// Writes `value` through `Display` as a JSON string (for values whose text needs no
 /// escaping: numbers, timestamps, enum names), with no intermediate `String`.
 pub(crate) fn write_display(out: &mut Vec<u8>, value: impl std::fmt::Display) {
@@ -161,6 +184,36 @@ mod tests {
     /// The first byte to escape, one byte at a time.
     fn slow_find(bytes: &[u8]) -> Option<usize> {
         bytes.iter().position(|&b| needs_escape(b))
+    }
+
+    #[test]
+    fn integers_are_written_as_serde_json_writes_them() {
+        let ours = |n: i128| {
+            let mut out = Vec::new();
+            write_int(&mut out, n);
+            String::from_utf8(out).unwrap()
+        };
+        for n in [
+            0i128,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            200,
+            65535,
+            1_767_225_600,
+            -999_999_999,
+        ] {
+            assert_eq!(ours(n), serde_json::to_string(&n).unwrap());
+        }
+        for n in [i64::MIN, i64::MAX] {
+            assert_eq!(ours(n.into()), serde_json::to_string(&n).unwrap());
+        }
+        assert_eq!(
+            ours(u64::MAX.into()),
+            serde_json::to_string(&u64::MAX).unwrap()
+        );
     }
 
     #[test]

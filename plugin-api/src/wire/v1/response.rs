@@ -81,11 +81,11 @@ impl ResponseRef<'_> {
     /// Appends the JSON that `Serialize` writes, by hand (the wire's `json` module): no serializer
     /// machinery, and text escaped eight bytes at a time.
     pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-        use super::json::{write_display, write_key, write_opt_str, write_str};
+        use super::json::{write_display, write_int, write_key, write_opt_str, write_str};
         let r = self.0;
         out.push(b'{');
         write_key(out, "status");
-        write_display(out, r.status());
+        write_name(out, r.status().as_str());
         out.extend_from_slice(if r.is_verified() {
             b",\"verified\":true"
         } else {
@@ -94,7 +94,7 @@ impl ResponseRef<'_> {
         if let Some(claimed) = r.claimed_status() {
             out.push(b',');
             write_key(out, "claimed_status");
-            write_display(out, claimed);
+            write_name(out, claimed.as_str());
         }
         out.push(b',');
         write_key(out, "transaction_id");
@@ -155,7 +155,7 @@ impl ResponseRef<'_> {
             Some(c) => {
                 out.push(b'{');
                 write_key(out, "status");
-                write_display_raw(out, c.status);
+                write_int(out, c.status);
                 out.push(b',');
                 write_key(out, "content_type");
                 write_str(out, &c.content_type);
@@ -181,11 +181,11 @@ impl ResponseRef<'_> {
     }
 }
 
-/// Writes a number through `Display`.
-fn write_display_raw(out: &mut Vec<u8>, value: impl std::fmt::Display) {
-    use std::io::Write as _;
-    // Writing to a `Vec` cannot fail.
-    let _ = write!(out, "{value}");
+/// Writes a name that needs no escaping (a status) as a JSON string.
+fn write_name(out: &mut Vec<u8>, name: &str) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
 }
 
 /// A [`PaymentResponse`] read from its JSON shape: the value core's `Deserialize` gives,
