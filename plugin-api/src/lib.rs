@@ -107,18 +107,20 @@
 //! statically and through the real `cdylib`, on a shared 2-core machine. The ratio is the
 //! bench's own median over 51 rounds alternating 400 static and 400 plugin calls, which the
 //! machine's drifting load affects least (criterion's separate groups, measured one after the
-//! other, moved by up to 40% from run to run). Three runs of this version alternated with
-//! three of the previous one (2026-12-02, LOAD_TBD):
+//! other, moved by up to 40% from run to run). Six runs of this version alternated with
+//! six of the previous one (2026-12-02 08:54-09:01 UTC, load average 0.9-1.8):
 //!
-//! | operation | previous version: runs 1-3 (median) | this version: runs 1-3 (median) |
+//! | operation | previous version: runs 1-6 (median) | this version: runs 1-6 (median) |
 //! |---|---|---|
-//! | `request` (dummy, EUR 15.24, signed redirect) | REQ_OLD_TBD | REQ_NEW_TBD |
-//! | `response` (verify a signed paid return) | RESP_OLD_TBD | RESP_NEW_TBD |
+//! | `request` (dummy, EUR 15.24, signed redirect) | 1.84, 1.88, 1.83, 1.86, 1.83, 1.90× (1.85×) | 1.88, 1.95, 1.87, 1.87, 1.85, 1.85× (1.87×) |
+//! | `response` (verify a signed paid return) | 2.02, 2.00, 2.00, 2.02, 2.00, 2.07× (2.01×) | 1.60, 1.60, 1.57, 1.55, 1.57, 1.59× (**1.58×**) |
 //!
-//! RUN_DETAIL_TBD Building an instance (`open` + `close` through the ABI) stays around
-//! 200-260 µs, about 20 calls: an instance is opened once. History of the response: wire 1.0
+//! Run 4 of this version: request 5.09 → 9.44 µs, response 5.12 → 7.70 µs. A request is
+//! unchanged (the same instructions, 108.1k against 108.5k; the difference of the medians is
+//! within the runs' spread). Building an instance (`open` + `close` through the ABI) took 175 µs in
+//! a full run (static build 110 µs), about 20 calls: an instance is opened once. History of the response: wire 1.0
 //! 2.12-2.19×; wire 1.1 2.04-2.13×; the hand-written response writer and serde-free reading
-//! of its text 1.97-2.03×; this version's fast readers RESP_RANGE_TBD.
+//! of its text 1.97-2.03×; this version's fast readers 1.55-1.60×.
 //!
 //! Instruction counts (valgrind `--tool=callgrind`, 3,000 responses, the bench binary run with
 //! `POLYPAY_ABI_LOOP=plugin-response:3000`, which runs only that loop; load-independent): a
@@ -129,8 +131,8 @@
 //! 8.5k → 7.2k, the host writing the call 3.0k → 1.9k. What is left is mostly copying text
 //! into the `PaymentResponse` and its `BankData` on the host and writing it on the plugin
 //! side; a more compact `bank_data` on the wire (a negotiated minor) was not needed for the
-//! target and was not done. A request is unchanged by this version: the dummy's own work
-//! 53%; rebuilding the payment URL on the host 12% (`Url::set_query` re-checking the
+//! target and was not done. Where a request's time goes (profiled before this version): the
+//! dummy's own work 53%; rebuilding the payment URL on the host 12% (`Url::set_query` re-checking the
 //! ~400-character signed query: `url` cannot adopt an already valid serialization); the
 //! plugin parsing the call 13.6% (the `PaymentRequest` 7.5%); the host writing the call 6%;
 //! the plugin writing its step 5%.
