@@ -23,6 +23,11 @@ ROOT = os.path.dirname(HERE)
 TESTDATA = os.path.join(ROOT, "backends", "bankform", "testdata")
 
 
+def compact(value):
+    """JSON as serde_json writes it: no whitespace, keys in the given order."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def write(target, name, data):
     d = os.path.join(HERE, "corpus", target)
     os.makedirs(d, exist_ok=True)
@@ -260,6 +265,16 @@ wire = {
     "warnings": json.dumps({"message": "warnings", "kind": "systempayv2",
         "config": {"vads_site_id": "12345678", "secret_test": "1122334455667788",
                    "normal_return_url": "https://shop.example/return", "signature_algo": "sha1"}}),
+    # The exact shape a host of this version writes for a bank return (compact, fields in its
+    # order, 1.1's clock): what the plugin's fast reader takes (anything else goes to serde).
+    "call_response_host_shape": compact({"message": "call", "instance": 1,
+        "operation": "response", "input": {"method": "POST", "query": "",
+        "headers": [["content-type", "application/x-www-form-urlencoded"]],
+        "body": dummy_sign([("transaction_id", "t1"), ("amount", "10.00"), ("result", "paid"),
+                            ("signed", "1")])},
+        "now_unix": [1714557600, 0], "entropy": "07" * 32}),
+    "call_guess_host_shape": compact({"message": "call", "instance": 2, "operation": "guess",
+        "input": {"method": "GET", "query": "vads_trans_id=1", "headers": []}}),
 }
 for name, data in wire.items():
     write("plugin_wire_request", name, data)
@@ -294,6 +309,18 @@ replies = {
     "guess": "8" + json.dumps({"ok": "t1"}),
     # Since 1.1: the reply to `warnings`.
     "warnings": "9" + json.dumps({"ok": [{"field": "signature_algo", "message": "SHA-1 is weak"}]}),
+    # The exact shape the plugin's writer produces: what the host's fast reader takes.
+    "response_done_writer_shape": "2" + compact({"ok": {"done": {"status": "paid",
+        "verified": True, "transaction_id": "t1", "order_id": "t1", "amount": "10.00",
+        "currency": "EUR", "bank_status": "payment accepted", "bank_data": {
+            "transaction_id": "t1", "amount": "10.00", "result": "paid", "signed": "1"},
+        "return_content": {"status": 200, "content_type": "text/plain; charset=utf-8",
+                           "body": "signature ok"}, "test": True,
+        "transaction_date": "2024-05-01T10:00:00Z"}}}),
+    "response_claimed_writer_shape": "2" + compact({"ok": {"done": {"status": "waiting",
+        "verified": False, "claimed_status": "paid", "transaction_id": None, "order_id": None,
+        "amount": "1.50", "currency": "EUR", "refunded_amount": "0.50", "bank_status": None,
+        "bank_data": {}, "return_content": None, "test": False, "transaction_date": None}}}),
 }
 for name, data in replies.items():
     write("plugin_wire_reply", name, data)

@@ -2,7 +2,8 @@
 //! `describe` (kinds and JSON schemas), `open`, and each `call`'s step or error — through the
 //! real ABI path (`PluginLibrary::from_dispatch` over a dispatch function that answers the
 //! fuzz bytes). A broken plugin gives errors, never a panic of the host, and a response it
-//! reports fails closed.
+//! reports fails closed. The host's fast reader of a response (the writer's exact shape) gives
+//! what serde's reading gives whenever it takes a reply.
 //!
 //! Input: the first byte picks which message gets the fuzz bytes as its reply (`9`: the
 //! `warnings` of ABI 1.1); the messages before it get a valid reply.
@@ -21,6 +22,8 @@ use polypay_fuzz::{check_step, cx};
 use polypay_plugin_api::ReplyCallback;
 use polypay_plugin_api::host::{PluginFactory, PluginLibrary};
 use polypay_plugin_api::sdk::Plugin;
+use polypay_plugin_api::wire::v1::call::{ReplyOf, StepOf};
+use polypay_plugin_api::wire::v1::response::ResponseOf;
 use serde_json::json;
 
 thread_local! {
@@ -54,10 +57,32 @@ static VALID: LazyLock<(Vec<u8>, Vec<u8>)> = LazyLock::new(|| {
     (describe, open)
 });
 
+/// The host's fast reader of a finished response (the plugin writer's exact shape) gives what
+/// serde's reading gives, whenever it takes a reply at all.
+fn check_fast_reader(reply: &[u8]) {
+    let Ok(text) = std::str::from_utf8(reply) else {
+        return;
+    };
+    let Some(fast) = ResponseOf::from_done_reply(text) else {
+        return;
+    };
+    let slow = match serde_json::from_str::<ReplyOf<StepOf<ResponseOf>>>(text) {
+        Ok(ReplyOf::Ok(StepOf::Done(r))) => r.0,
+        other => panic!("the fast reader took a reply serde reads as {other:?}: {text}"),
+    };
+    assert_eq!(fast, slow, "{text}");
+    assert_eq!(
+        serde_json::to_string(&fast).unwrap(),
+        serde_json::to_string(&slow).unwrap()
+    );
+    polypay_fuzz::check_response(&fast);
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&first, reply)) = data.split_first() else {
         return;
     };
+    check_fast_reader(reply);
     let stage = first.wrapping_sub(b'0') % 10;
     let (describe, open) = &*VALID;
     REPLIES.with(|q| {

@@ -1,6 +1,8 @@
 //! Plugin wire v1, host → plugin: the plugin side decodes and answers any bytes
 //! (`sdk::Plugin::handle`, what `polypay_plugin_dispatch` runs). Whatever comes in, the
-//! plugin answers one well-formed `Reply`, and a response it reports fails closed.
+//! plugin answers one well-formed `Reply`, and a response it reports fails closed. The
+//! plugin's fast reader of a call (the host's exact shape) reads what serde reads whenever it
+//! takes a request.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -8,6 +10,7 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use polypay_core::{BackendFactory, PaymentResponse};
 use polypay_plugin_api::sdk::Plugin;
+use polypay_plugin_api::wire::v1::call::ParsedRequest;
 use polypay_plugin_api::wire::v1::{CallOperation, Reply, Request, WireStep};
 use serde_json::json;
 
@@ -47,6 +50,17 @@ static OPENED: LazyLock<Plugin> = LazyLock::new(|| {
 });
 
 fuzz_target!(|data: &[u8]| {
+    // The plugin's fast reader of a bank return's call (the host's exact shape) gives what
+    // serde's reading gives, whenever it takes a request at all.
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Some(fast) = ParsedRequest::from_call_fast(text)
+    {
+        assert_eq!(
+            Some(fast),
+            serde_json::from_str::<ParsedRequest>(text).ok(),
+            "{text}"
+        );
+    }
     let parsed = serde_json::from_slice::<Request>(data).ok();
     // Open and close change the instance table: they run on a plugin of their own.
     let fresh;

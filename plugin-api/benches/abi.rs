@@ -142,6 +142,29 @@ fn bench<M: Measurement>(c: &mut Criterion<M>) {
         .expect("done");
     assert!(paid.is_paid());
 
+    // For profilers (`perf record`, `valgrind`): `POLYPAY_ABI_LOOP=<what>[:<calls>]` runs only
+    // `<calls>` calls of one path, with none of criterion's machinery, then exits. `<what>` is
+    // `static-request`, `plugin-request`, `static-response` or `plugin-response`.
+    if let Ok(spec) = std::env::var("POLYPAY_ABI_LOOP") {
+        let (what, calls) = spec.split_once(':').unwrap_or((spec.as_str(), "100000"));
+        let calls: u32 = calls.parse().expect("POLYPAY_ABI_LOOP=<what>:<calls>");
+        for _ in 0..calls {
+            match what {
+                "static-request" => drop(black_box(direct.request(black_box(&req), cx()))),
+                "plugin-request" => drop(black_box(through.request(black_box(&req), cx()))),
+                "static-response" => drop(black_box(direct.response(black_box(&ret), cx()))),
+                "plugin-response" => drop(black_box(through.response(black_box(&ret), cx()))),
+                "dump" => {
+                    println!("incoming: {ret:?}");
+                    println!("response: {paid:?}");
+                    return;
+                }
+                other => panic!("unknown POLYPAY_ABI_LOOP path {other:?}"),
+            }
+        }
+        std::process::exit(0);
+    }
+
     interleaved(
         "dummy/request",
         || {

@@ -79,56 +79,70 @@
 //! without serde's buffering of its tagged action, and its payment URL is rebuilt from the
 //! parse of its base when that base is the one seen last ([`wire::v1::intent`]). A response
 //! (the result of `response`, `status`, `cancel`, `validate`, `refund`) is written by the
-//! plugin by hand and read by the host with its text borrowed from the reply
-//! ([`wire::v1::response`]), and the host writes a call's envelope and an incoming request by
-//! hand; these hand writers produce serde_json's bytes exactly (text escaped eight bytes at a
-//! time), so the wire is unchanged. Request and reply buffers are reused per thread. An
-//! instance is opened once (`open` builds the backend and validates its configuration, which
-//! costs far more than a call) and every call reuses its handle.
+//! plugin by hand ([`wire::v1::response`]), and the host writes a call's envelope and an
+//! incoming request by hand; these hand writers produce serde_json's bytes exactly (the next
+//! byte to escape found eight bytes at a time, integers and names without `fmt`), so the wire
+//! is unchanged. Request and reply buffers are reused per thread. An instance is opened once
+//! (`open` builds the backend and validates its configuration, which costs far more than a
+//! call) and every call reuses its handle.
 //!
-//! `cargo bench -p polypay-plugin-api --bench abi` (criterion; thread CPU time on Linux; the
-//! example plugin built in release with `reexport-dummy`), the dummy backend statically and
-//! through the real `cdylib`, on a shared 2-core machine. The ratio is the bench's own median
-//! over 51 rounds alternating 400 static and 400 plugin calls, which the machine's drifting
-//! load affects least (criterion's separate groups, measured one after the other, moved by up
-//! to 40% from run to run). Six runs of this version alternated with six of the previous one
-//! (load average 5.0-5.3 throughout):
+//! The two messages of a bank return are read without serde. Since each side writes one exact
+//! shape (serde_json's compact bytes, fields in a fixed order), each side has a reader of
+//! exactly that shape (`wire::v1::cursor`: field names as literals in their order, strings
+//! without escapes, plain integers): the host reads a finished response with
+//! [`wire::v1::response::ResponseOf::from_done_reply`], the plugin reads a `response` or
+//! `guess` call as a host of this crate writes it with
+//! [`wire::v1::call::ParsedRequest::from_call_fast`]. Anything else (an error reply, an HTTP
+//! step, escaped text, whitespace, another field order, 1.0's forms, a value serde would
+//! refuse) makes them give up, and the message is read again by serde, which gives its value
+//! or its error as before. So neither the wire (no minor bump) nor a check changes: a fast
+//! reader takes a subset of what serde takes and builds the same value through the same code
+//! (the fail-closed constructor, `Amount::parse_in`, `Currency::new`, serde's own readers of
+//! a status and a timestamp); the tests and both fuzz targets (`plugin_wire_reply`,
+//! `plugin_wire_request`) compare the two readers on every input the fast one takes, and a
+//! malformed reply still fails through serde with an error naming the plugin.
+//!
+//! `cargo bench -p polypay-plugin-api --bench abi -- --noplot nothing` (criterion; thread CPU
+//! time on Linux; the example plugin built in release with `reexport-dummy`), the dummy backend
+//! statically and through the real `cdylib`, on a shared 2-core machine. The ratio is the
+//! bench's own median over 51 rounds alternating 400 static and 400 plugin calls, which the
+//! machine's drifting load affects least (criterion's separate groups, measured one after the
+//! other, moved by up to 40% from run to run). Six runs of this version alternated with
+//! six of the previous one (2026-12-02 08:54-09:01 UTC, load average 0.9-1.8):
 //!
 //! | operation | previous version: runs 1-6 (median) | this version: runs 1-6 (median) |
 //! |---|---|---|
-//! | `request` (dummy, EUR 15.24, signed redirect) | 1.84, 1.82, 1.83, 1.90, 1.86, 1.89× (1.85×) | 1.87, 1.85, 1.87, 1.85, 1.80, 1.89× (1.86×) |
-//! | `response` (verify a signed paid return) | 2.19, 2.14, 2.14, 2.26, 2.12, 2.18× (2.16×) | 1.99, 2.00, 2.03, 1.99, 1.97, 2.00× (2.00×) |
+//! | `request` (dummy, EUR 15.24, signed redirect) | 1.84, 1.88, 1.83, 1.86, 1.83, 1.90× (1.85×) | 1.88, 1.95, 1.87, 1.87, 1.85, 1.85× (1.87×) |
+//! | `response` (verify a signed paid return) | 2.02, 2.00, 2.00, 2.02, 2.00, 2.07× (2.01×) | 1.60, 1.60, 1.57, 1.55, 1.57, 1.59× (**1.58×**) |
 //!
-//! Run 3 of this version: request 4.88 → 9.11 µs, response 4.45 → 8.96 µs. Building an
-//! instance (`open` + `close` through the ABI) stays around 200-260 µs, about 20 calls: an
-//! instance is opened once. History: wire 1.0 measured 2.06-2.14× and 2.12-2.19×; wire 1.1
-//! 1.86-2.05× and 2.04-2.13×; after polypay-core's compact `BankData`, on a quiet machine, 1.87×
-//! and 2.16×. Three runs on a quiet machine after polypay-core's compact `FormFields` and
-//! cheaper name fingerprints: request 1.85, 1.92, 1.85×; response 1.99, 1.98, 2.01×.
+//! Run 4 of this version: request 5.09 → 9.44 µs, response 5.12 → 7.70 µs. A request is
+//! unchanged (the same instructions, 108.1k against 108.5k; the difference of the medians is
+//! within the runs' spread). Building an instance (`open` + `close` through the ABI) took 175 µs in
+//! a full run (static build 110 µs), about 20 calls: an instance is opened once. History of the response: wire 1.0
+//! 2.12-2.19×; wire 1.1 2.04-2.13×; the hand-written response writer and serde-free reading
+//! of its text 1.97-2.03×; this version's fast readers 1.55-1.60×.
 //!
-//! The target, at most 2×, is met for a request and only just for a response (its
-//! median is 1.99–2.00×, with no margin; the aim was 1.8×). What is left of a response's overhead is JSON itself:
-//! where a call's time goes now (`perf record --call-graph dwarf` of the release bench, share
-//! of one response through the ABI): the dummy's own work 51%; the host reading the reply 23.5%
-//! (scanning the JSON strings ~6%, serde's field dispatch ~3%, building the `BankData` 3%,
-//! moving the ~400-byte `PaymentResponse` and copying its strings ~2%, parsing the amount and
-//! the date 1.5%); the plugin writing it 9.5%; the plugin reading the call 8.7% (scanning
-//! ~2.5%, its own visitor 1.6%); the host writing the call 3%. Before this version, the reply
-//! was read through core's `Deserialize` (a `serde_json::Value` per bank field, 27%) and
-//! written through serde (12%), and polypay-core's `Currency::new` allocated and searched
-//! ISO 4217 by string comparisons (7% of the read). No single part left is large enough to
-//! close the rest of the gap; a smaller reply (a negotiated encoding of `bank_data`) is what
-//! remains to try.
+//! Instruction counts (valgrind `--tool=callgrind`, 3,000 responses, the bench binary run with
+//! `POLYPAY_ABI_LOOP=plugin-response:3000`, which runs only that loop; load-independent): a
+//! response through the ABI costs 99.9k → 84.4k instructions per call, the static call 61.3k,
+//! so the ABI's own work went from 38.6k to 23.1k (−40%): the host reading the reply 17.7k →
+//! 9.4k (of which building the `BankData` 2.0k and the amount and currency checks 1.7k, as
+//! in any reader), the plugin reading the call 8.2k → 3.3k, the plugin writing the response
+//! 8.5k → 7.2k, the host writing the call 3.0k → 1.9k. In time (`perf record --call-graph
+//! dwarf` of that loop, share of one response through the ABI): the dummy's own work 57%, the
+//! host reading the reply 20% (checking the amount and currency 5%, building the `BankData`
+//! 3%), the plugin writing it 11%, the plugin reading the call 4%, the host writing it 4%.
+//! What is left is mostly copying text
+//! into the `PaymentResponse` and its `BankData` on the host and writing it on the plugin
+//! side; a more compact `bank_data` on the wire (a negotiated minor) was not needed for the
+//! target and was not done. Where a request's time goes (profiled before this version): the
+//! dummy's own work 53%; rebuilding the payment URL on the host 12% (`Url::set_query` re-checking the
+//! ~400-character signed query: `url` cannot adopt an already valid serialization); the
+//! plugin parsing the call 13.6% (the `PaymentRequest` 7.5%); the host writing the call 6%;
+//! the plugin writing its step 5%.
 //!
-//! A request is unchanged by this version (profiled before it): the dummy's own work 53%;
-//! rebuilding the payment URL on the host 12% (`Url::set_query` re-checking the ~400-character
-//! signed query: `url` cannot adopt an already valid serialization); the plugin parsing the
-//! call 13.6% (the `PaymentRequest` 7.5%); the host writing the call 6%; the plugin writing its
-//! step 5%.
-//!
-//! A bank's POST body now crosses as text instead of an array of byte values (about four
-//! characters and a JSON number per byte); the benchmark's return is a GET, so these figures
-//! do not show it.
+//! A bank's POST body crosses as text instead of an array of byte values (since 1.1); the
+//! benchmark's return is a GET, so these figures do not show it.
 //!
 //! Features: `sdk` (plugin authors: [`export_plugin!`]) and `host` (the loader: `host::load_plugin`).
 

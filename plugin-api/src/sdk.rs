@@ -197,7 +197,12 @@ impl Plugin {
         let parsed = std::str::from_utf8(bytes)
             .map_err(|e| e.to_string())
             .and_then(|text| {
-                serde_json::from_str::<ParsedRequest>(text).map_err(|e| e.to_string())
+                // A bank return's call in the host's own shape without serde; anything else
+                // (and its errors) through serde.
+                match ParsedRequest::from_call_fast(text) {
+                    Some(call) => Ok(call),
+                    None => serde_json::from_str::<ParsedRequest>(text).map_err(|e| e.to_string()),
+                }
             });
         let answered = match parsed {
             Err(e) => Err(Error::invalid_input(format!("bad plugin request: {e}"))),

@@ -8,7 +8,6 @@ use polypay_core::{
     PaymentIntent, PaymentRequest, PaymentResponse, Result, StatusQuery, Step,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{PluginLibrary, plugin_error};
@@ -144,21 +143,6 @@ impl Drop for PluginBackend {
 }
 
 impl PluginBackend {
-    /// One call: the input serialized straight into the request, the reply parsed straight
-    /// into the result (see [`crate::wire::v1::call`]).
-    fn call<I: Input, T: DeserializeOwned>(
-        &self,
-        operation: CallOperation,
-        input: &I,
-        cx: Context<'_>,
-    ) -> Result<Step<T>> {
-        self.call_with(operation, input, cx, |reply| {
-            let step: StepOf<T> = self.lib.read_reply(reply)?;
-            step.into_step()
-                .map_err(|e| plugin_error(&self.lib.path, e.to_string()))
-        })
-    }
-
     /// One call whose result is a `PaymentResponse`, read by the wire's own reader (borrowing
     /// its text from the reply; see `wire::v1::response`).
     fn call_response<I: Input>(
@@ -167,9 +151,25 @@ impl PluginBackend {
         input: &I,
         cx: Context<'_>,
     ) -> Result<Step<PaymentResponse>> {
-        Ok(match self.call::<I, ResponseOf>(operation, input, cx)? {
-            Step::Done(response) => Step::Done(response.0),
-            Step::Http { request, state } => Step::Http { request, state },
+        self.call_with(operation, input, cx, |reply| {
+            // The writer's own shape without serde; anything else (an error, an HTTP step,
+            // another writer's JSON) through serde, with its errors.
+            if let Some(done) = std::str::from_utf8(reply)
+                .ok()
+                .and_then(ResponseOf::from_done_reply)
+            {
+                return Ok(Step::Done(done));
+            }
+            let step: StepOf<ResponseOf> = self.lib.read_reply(reply)?;
+            Ok(
+                match step
+                    .into_step()
+                    .map_err(|e| plugin_error(&self.lib.path, e.to_string()))?
+                {
+                    Step::Done(response) => Step::Done(response.0),
+                    Step::Http { request, state } => Step::Http { request, state },
+                },
+            )
         })
     }
 

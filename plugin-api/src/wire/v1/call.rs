@@ -76,14 +76,12 @@ impl<I: Serialize> CallRef<'_, I> {
         out: &mut Vec<u8>,
         input: impl FnOnce(&I, &mut Vec<u8>) -> serde_json::Result<()>,
     ) -> serde_json::Result<()> {
-        use super::json::{write_key, write_str};
-        use std::io::Write as _;
+        use super::json::{write_int, write_key, write_str};
         out.extend_from_slice(br#"{"message":"call","instance":"#);
-        // Writing to a `Vec` cannot fail.
-        let _ = write!(out, "{}", self.instance);
-        out.extend_from_slice(br#","operation":"#);
-        serde_json::to_writer(&mut *out, &self.operation)?;
-        out.push(b',');
+        write_int(out, self.instance);
+        out.extend_from_slice(br#","operation":""#);
+        out.extend_from_slice(self.operation.name().as_bytes());
+        out.extend_from_slice(b"\",");
         write_key(out, "input");
         input(self.input, out)?;
         if let Some(now) = self.now {
@@ -92,7 +90,11 @@ impl<I: Serialize> CallRef<'_, I> {
             write_str(out, now);
         }
         if let Some((seconds, nanos)) = self.now_unix {
-            let _ = write!(out, r#","now_unix":[{seconds},{nanos}]"#);
+            out.extend_from_slice(br#","now_unix":["#);
+            write_int(out, seconds);
+            out.push(b',');
+            write_int(out, nanos);
+            out.push(b']');
         }
         if let Some(entropy) = self.entropy {
             out.push(b',');

@@ -3,61 +3,75 @@
 //! serde_json escapes a string one byte at a time through its formatter, which made escaping
 //! and the serializer's per-field machinery about a tenth of a response through the ABI. A
 //! bank return's text (hex signatures, percent-encoded queries, identifiers) almost never
-//! needs escaping, so [`write_str`] checks eight bytes at a time and copies clean runs whole.
+//! needs escaping, so [`write_str`] finds the next byte to escape eight bytes at a time
+//! ([`find_special`], which the fast readers use too) and copies clean runs whole.
 //! The tests compare it with serde_json on every byte value.
 
 /// Writes `s` as a JSON string (quotes included), escaped exactly as serde_json escapes it:
 /// `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, other control characters as `\u00xx`, and
 /// nothing else.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    let mut rest = s.as_bytes();
+    out.reserve(rest.len() + 2);
     out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(word) = bytes.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            if !needs_escape_in(u64::from_le_bytes(w)) {
-                i += 8;
-                continue;
-            }
-        }
-        // A word with something to escape, or the last bytes: one at a time.
-        let end = (i + 8).min(bytes.len());
-        while i < end {
-            let b = bytes.get(i).copied().unwrap_or_default();
-            if needs_escape(b) {
-                out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-                write_escape(out, b);
-                start = i + 1;
-            }
-            i += 1;
-        }
+    // Clean runs copied whole, up to each byte to escape.
+    while let Some((clean, tail)) = find_special(rest).and_then(|at| rest.split_at_checked(at)) {
+        out.extend_from_slice(clean);
+        let Some((&b, after)) = tail.split_first() else {
+            break;
+        };
+        write_escape(out, b);
+        rest = after;
     }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.extend_from_slice(rest);
     out.push(b'"');
 }
 
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
+/// The bytes of `w` (little endian) that need escaping, each flagged by its high bit. The
+/// lowest flag is exact (a flag above it may be a borrow's artefact), so the first such byte
+/// is at `mask.trailing_zeros() / 8`.
+fn special_mask(w: u64) -> u64 {
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    (control | (quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash))
+        & HIGHS
+}
+
+/// The index of the first byte of `bytes` that needs escaping in a JSON string (`"`, `\\` or a
+/// control character), eight bytes at a time.
+pub(crate) fn find_special(bytes: &[u8]) -> Option<usize> {
+    let word_at = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
+        u64::from_le_bytes(w)
+    };
+    let first = |mask: u64, base: usize| base + (mask.trailing_zeros() / 8) as usize;
+    let len = bytes.len();
+    if len < 8 {
+        return bytes
+            .iter()
+            .position(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    }
+    let mut base = 0;
+    while base + 8 <= len {
+        let mask = special_mask(word_at(base));
+        if mask != 0 {
+            return Some(first(mask, base));
+        }
+        base += 8;
+    }
+    if base == len {
+        return None;
+    }
+    // The last bytes, as the last word: the bytes it shares with the word before are clean,
+    // so its first flag is still exact.
+    let mask = special_mask(word_at(len - 8));
+    (mask != 0).then(|| first(mask, len - 8))
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether some byte of `w` is zero (exact: no false positive or negative for the word).
-fn has_zero(w: u64) -> bool {
-    w.wrapping_sub(ONES) & !w & HIGHS != 0
-}
-
-/// Whether some byte of `w` needs escaping.
-fn needs_escape_in(w: u64) -> bool {
-    // A byte below 0x20 (exact for any bound up to 0x80), or equal to `"` or `\`.
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
-    control || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\')))
-}
 
 fn write_escape(out: &mut Vec<u8>, b: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -91,6 +105,29 @@ pub(crate) fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
         Some(s) => write_str(out, s),
         None => out.extend_from_slice(b"null"),
     }
+}
+
+/// Writes an integer as JSON writes it, with no formatting machinery.
+pub(crate) fn write_int(out: &mut Vec<u8>, value: impl Into<i128>) {
+    let value: i128 = value.into();
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut n = value.unsigned_abs();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            // `n % 10` is below 10.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
 /// Writes `value` through `Display` as a JSON string (for values whose text needs no
@@ -140,25 +177,64 @@ mod tests {
         }
     }
 
+    fn needs_escape(b: u8) -> bool {
+        b < 0x20 || b == b'"' || b == b'\\'
+    }
+
+    /// The first byte to escape, one byte at a time.
+    fn slow_find(bytes: &[u8]) -> Option<usize> {
+        bytes.iter().position(|&b| needs_escape(b))
+    }
+
     #[test]
-    fn words_are_classified_exactly() {
-        for b in 0u8..=255 {
-            for pos in 0..8 {
-                let mut w = [b'a'; 8];
-                w[pos] = b;
-                assert_eq!(
-                    needs_escape_in(u64::from_le_bytes(w)),
-                    needs_escape(b),
-                    "{b:#x} at {pos}"
-                );
-                // Next to bytes that could borrow into it.
-                let mut w = [0xffu8; 8];
-                w[pos] = b;
-                assert_eq!(needs_escape_in(u64::from_le_bytes(w)), needs_escape(b));
-                let mut w = [0x20u8; 8];
-                w[pos] = b;
-                assert_eq!(needs_escape_in(u64::from_le_bytes(w)), needs_escape(b));
+    fn integers_are_written_as_serde_json_writes_them() {
+        let ours = |n: i128| {
+            let mut out = Vec::new();
+            write_int(&mut out, n);
+            String::from_utf8(out).unwrap()
+        };
+        for n in [
+            0i128,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            200,
+            65535,
+            1_767_225_600,
+            -999_999_999,
+        ] {
+            assert_eq!(ours(n), serde_json::to_string(&n).unwrap());
+        }
+        for n in [i64::MIN, i64::MAX] {
+            assert_eq!(ours(n.into()), serde_json::to_string(&n).unwrap());
+        }
+        assert_eq!(
+            ours(u64::MAX.into()),
+            serde_json::to_string(&u64::MAX).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_first_byte_to_escape_is_found_exactly() {
+        // Every byte value at every offset of the first two words and the tail, among bytes
+        // that could borrow into it (or flag falsely above it), before or after a second one.
+        for fill in [b'a', 0xff, 0x20, 0x21, 0x80, 0x00, b'"'] {
+            for b in 0u8..=255 {
+                for len in [1, 5, 8, 13, 16, 21] {
+                    for pos in 0..len {
+                        let mut bytes = vec![fill; len];
+                        bytes[pos] = b;
+                        assert_eq!(
+                            find_special(&bytes),
+                            slow_find(&bytes),
+                            "{b:#x} at {pos} of {len} in {fill:#x}"
+                        );
+                    }
+                }
             }
         }
+        assert_eq!(find_special(b""), None);
     }
 }

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod call;
+mod call_fast;
+mod cursor;
 pub mod incoming;
 pub mod intent;
 mod json;
@@ -91,6 +93,21 @@ pub enum CallOperation {
     Status,
     /// `Backend::guess` (input `Incoming`, result a string or null, no step).
     Guess,
+}
+
+impl CallOperation {
+    /// The operation's name on the wire (its serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            CallOperation::Request => "request",
+            CallOperation::Response => "response",
+            CallOperation::Cancel => "cancel",
+            CallOperation::Validate => "validate",
+            CallOperation::Refund => "refund",
+            CallOperation::Status => "status",
+            CallOperation::Guess => "guess",
+        }
+    }
 }
 
 /// The plugin's answer to any request.
@@ -515,6 +532,22 @@ impl From<&Error> for WireError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operation_and_status_names_are_their_serde_names() {
+        use CallOperation::*;
+        for op in [Request, Response, Cancel, Validate, Refund, Status, Guess] {
+            assert_eq!(
+                serde_json::to_value(op).unwrap(),
+                Value::from(op.name()),
+                "{op:?}"
+            );
+        }
+        // The response writer writes a status by its name.
+        for s in polypay_core::PaymentStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), Value::from(s.as_str()));
+        }
+    }
 
     #[test]
     fn binary_bodies_use_base64_and_text_stays_text() {

@@ -202,3 +202,153 @@ fn the_reader_accepts_and_refuses_what_core_does() {
     let accepted = cases.iter().filter(|t| both(t).0.is_some()).count();
     assert!(accepted > 15 && accepted < cases.len() - 10, "{accepted}");
 }
+
+/// What the host's serde reading of a whole reply gives for a finished response.
+fn serde_done(reply: &str) -> Option<PaymentResponse> {
+    use crate::wire::v1::call::{ReplyOf, StepOf};
+    match serde_json::from_str::<ReplyOf<StepOf<ResponseOf>>>(reply).ok()? {
+        ReplyOf::Ok(StepOf::Done(r)) => Some(r.0),
+        _ => None,
+    }
+}
+
+/// Whether the fast reader took `reply`; when it did, serde gives the same response (same
+/// fields in the same order).
+fn fast_agrees(reply: &str) -> bool {
+    let Some(fast) = ResponseOf::from_done_reply(reply) else {
+        return false;
+    };
+    let slow = serde_done(reply);
+    assert_eq!(Some(&fast), slow.as_ref(), "{reply}");
+    assert_eq!(
+        serde_json::to_string(&fast).unwrap(),
+        serde_json::to_string(&slow.unwrap()).unwrap(),
+        "{reply}"
+    );
+    true
+}
+
+/// A reply as the plugin writes it.
+fn reply_of(r: &PaymentResponse) -> String {
+    let mut out = br#"{"ok":{"done":"#.to_vec();
+    ResponseRef(r).write_to(&mut out).unwrap();
+    out.extend_from_slice(b"}}");
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn the_fast_reader_reads_the_writers_replies_as_serde_does() {
+    let mut plain = PaymentResponse::verified(PaymentStatus::Paid);
+    plain.transaction_id = Some("T1".into());
+    plain.order_id = Some("o-1".into());
+    plain.amount = Some(Amount::parse("EUR:15.24").unwrap());
+    plain.bank_status = Some("payment accepted".into());
+    plain.bank_data = BankData::from_text_pairs(&[
+        ("transaction_id", "T1"),
+        ("amount", "15.24"),
+        ("reason", "payment accepted é"),
+        ("date", "2026-01-01T10:00:00Z"),
+        (
+            "sig",
+            "41c75a3fe7a3021e8badf71e369fde6b1957c8b49b990296cc964cd8c5fc00d7",
+        ),
+    ]);
+    plain.return_content = Some(ReturnContent::text("signature ok"));
+    plain.test = true;
+    plain.transaction_date = Some("2026-01-01T10:00:00.5Z".parse().unwrap());
+    let mut claimed = PaymentResponse::unverified(PaymentStatus::Paid);
+    claimed.bank_data = BankData::from_text_pairs(&[("a", "1"), ("a", "2"), ("b", "")]);
+    let mut refunded = PaymentResponse::verified(PaymentStatus::Refunded);
+    refunded.amount = Some(Amount::parse("JPY:1500").unwrap());
+    refunded.refunded_amount = Some(Amount::parse("JPY:200").unwrap());
+
+    // Text only, without escapes: the fast reader's; anything else falls back (and agrees).
+    let samples = samples();
+    let expected_fast = [false, false, true, true, true, true];
+    for (r, fast) in samples.iter().zip(expected_fast) {
+        assert_eq!(fast_agrees(&reply_of(r)), fast, "{}", reply_of(r));
+    }
+    for r in [&plain, &claimed, &refunded] {
+        let reply = reply_of(r);
+        assert!(fast_agrees(&reply), "{reply}");
+        assert_eq!(ResponseOf::from_done_reply(&reply).as_ref(), Some(r));
+    }
+    // Fail closed: an unverified claim stays a claim.
+    let read = ResponseOf::from_done_reply(&reply_of(&claimed)).unwrap();
+    assert_eq!(read.status(), PaymentStatus::Waiting);
+    assert_eq!(read.claimed_status(), Some(PaymentStatus::Paid));
+}
+
+#[test]
+fn the_fast_reader_never_disagrees_with_serde() {
+    let mut r = PaymentResponse::verified(PaymentStatus::Paid);
+    r.transaction_id = Some("T1".into());
+    r.amount = Some(Amount::parse("EUR:1.50").unwrap());
+    r.refunded_amount = Some(Amount::parse("EUR:0.50").unwrap());
+    r.bank_data = BankData::from_text_pairs(&[("id", "T1"), ("sig", "ab12cd")]);
+    r.return_content = Some(ReturnContent::text("ok"));
+    r.transaction_date = Some("2026-01-01T10:00:00Z".parse().unwrap());
+    let reply = reply_of(&r);
+    assert!(fast_agrees(&reply));
+    let edits = [
+        (r#""verified":true"#, r#""verified":false"#),
+        (
+            r#""verified":true"#,
+            r#""verified":true,"claimed_status":"paid""#,
+        ),
+        (
+            r#""verified":true"#,
+            r#""verified":false,"claimed_status":"accepted""#,
+        ),
+        (
+            r#""verified":true"#,
+            r#""verified":false,"claimed_status":null"#,
+        ),
+        (r#""status":"paid""#, r#""status":"great""#),
+        (r#""status":"paid""#, r#""status":"paid","status":"error""#),
+        (r#""amount":"1.50""#, r#""amount":"1.505""#),
+        (r#""amount":"1.50""#, r#""amount":null"#),
+        (r#""currency":"EUR""#, r#""currency":"eur""#),
+        (r#""currency":"EUR""#, r#""currency":null"#),
+        (r#""refunded_amount":"0.50""#, r#""refunded_amount":null"#),
+        (r#""status":200"#, r#""status":70000"#),
+        (r#""status":200"#, r#""status":0200"#),
+        (r#""status":200"#, r#""status":2e2"#),
+        (r#""status":200"#, r#""status":0"#),
+        (
+            r#""transaction_date":"2026-01-01T10:00:00Z""#,
+            r#""transaction_date":"soon""#,
+        ),
+        (r#""test":false"#, r#""test":0"#),
+        (r#"{"id":"T1","#, r#"{"id":"T1","id":"T2","#),
+        (r#"{"id":"T1","#, r#"{"id":1,"#),
+        (r#"{"id":"T1","#, r#"{"id":"T\u0031","#),
+        (r#"{"id":"T1","sig":"ab12cd"}"#, "{}"),
+        (r#"{"id":"T1","#, r#"{ "id":"T1","#),
+        (r#""bank_status":null"#, r#""bank_status":null,"added":1"#),
+        (r#"}}}"#, r#"}}} "#),
+        (r#"}}}"#, r#"}}}}"#),
+        (r#"{"ok":{"done":"#, r#"{"ok":{"http":"#),
+    ];
+    let mut taken = 0;
+    for (from, to) in edits {
+        assert!(reply.contains(from), "{from}");
+        taken += usize::from(fast_agrees(&reply.replacen(from, to, 1)));
+    }
+    assert!(taken > 5, "{taken}");
+    // Every prefix, and every byte replaced by ones that matter to JSON.
+    for end in 0..reply.len() {
+        assert!(!fast_agrees(&reply[..end]), "{}", &reply[..end]);
+    }
+    for at in 0..reply.len() {
+        for b in [
+            b'"', b'\\', b'0', b'9', b'-', b'x', b',', b':', b'}', b'{', b']', 0x01,
+        ] {
+            let mut bytes = reply.clone().into_bytes();
+            bytes[at] = b;
+            if let Ok(text) = String::from_utf8(bytes) {
+                fast_agrees(&text);
+            }
+        }
+    }
+}
