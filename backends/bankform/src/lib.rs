@@ -60,6 +60,16 @@
 //! this session's work: SystemPay request 36.6k → 23.7k, return 28.9k → 24.8k; Ogone request
 //! 29.7k → 25.1k, return 52.4k → 48.3k; Paybox request 51.8k → 42.9k; Sips and TIPI unchanged.
 //!
+//! Later the same day (third session): Ogone's return and request do less (names upper-cased
+//! in place, signed names found by a word hash, latin-1 converted eight bytes at a time and
+//! percent-decoded straight into text, hex signatures decoded once and compared as words):
+//! instructions 48.3k → 44.6k per return and 25.1k → 23.6k per request (SystemPay's and Sips'
+//! returns −0.5 % and −0.8 % from the hex comparison). The wall-clock ratios could not show it:
+//! the VM was then in a slower period (the previous version's binary, rebuilt, measured
+//! SystemPay's request at 5.7× where it had measured 4.6× that morning), and two builds of
+//! the same unchanged request code differed by up to 10 % through code placement alone; in four
+//! alternated runs the Ogone return measured 8.4× (new) and 8.6× (previous).
+//!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
 //! (`python testdata/compare_eopayment.py 2` from the repository root, quiet machine): polypay
 //! does 38× eopayment's throughput on SystemPay requests and 26× on its returns, 16× and 18×
