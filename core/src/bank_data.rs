@@ -600,6 +600,9 @@ impl fmt::Debug for BankData {
 }
 
 mod serde_impls;
+mod text_fields;
+
+pub use text_fields::TextFields;
 
 #[cfg(test)]
 mod tests;

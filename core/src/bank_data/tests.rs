@@ -175,3 +175,32 @@ fn fields_from_ranges() {
     assert!(BankData::from_text_ranges(text.clone(), &[(2..3, 4..40)]).is_none());
     assert!(BankData::from_text_ranges(text, &[(13..14, 0..0)]).is_none());
 }
+
+/// `text_fields` reads the same fields, in the same order, as `each_text`, in the compact form
+/// and in the map form (past 64 fields, or after a JSON value was set by name).
+#[test]
+fn text_fields_follow_each_text() {
+    let many: Vec<(String, String)> = (0..100).map(|i| (format!("n{i}"), i.to_string())).collect();
+    for data in [
+        BankData::from_text_pairs(&many[..5]),
+        BankData::from_text_pairs(&many),
+        {
+            let mut d = BankData::from_text_pairs(&many[..3]);
+            d.insert_json("obj", serde_json::json!({"k": 1}));
+            d
+        },
+    ] {
+        let mut seen = Vec::new();
+        data.each_text(|n, v| {
+            seen.push((n.to_owned(), v.map(str::to_owned)));
+            true
+        });
+        let fields: Vec<_> = data
+            .text_fields()
+            .map(|(n, v)| (n.to_owned(), v.map(str::to_owned)))
+            .collect();
+        assert_eq!(fields, seen);
+        assert_eq!(data.text_fields().len(), data.len());
+        assert!(format!("{:?}", data.text_fields()).starts_with("[(\"n0\""));
+    }
+}

@@ -1,7 +1,7 @@
 //! What the bank sent, parsed strictly: a size limit, no duplicate names, UTF-8 (or latin-1
 //! where the protocol says so), and the raw text kept for signatures computed over it.
 
-use std::borrow::Cow;
+use std::ops::Range;
 
 use polypay_core::{BankData, Error, Incoming, Result};
 
@@ -9,21 +9,30 @@ use polypay_core::{BankData, Error, Incoming, Result};
 /// anything far larger is refused before it is parsed.
 pub(crate) const MAX_INPUT: usize = 64 * 1024;
 
-/// A decoded name or value: borrowed from the received text when it needed no decoding (the
-/// common case), so that parsing allocates only for what was percent-encoded.
-pub(crate) type Text<'a> = Cow<'a, str>;
-
 /// The parameters of a bank return, in the order received, with the raw text they came from.
 /// Borrows the [`Incoming`] it was parsed from.
+///
+/// The fields are read straight into the [`BankData`] the response will carry: one buffer
+/// holding a copy of the raw text (where whatever needed no decoding, the common case, stays)
+/// followed by whatever was decoded, each field a pair of ranges of it. The names are
+/// fingerprinted and checked for duplicates once, lookups use those fingerprints, and the
+/// response's `bank_data` is this, as it is.
 #[derive(Debug, Clone)]
 pub(crate) struct Received<'a> {
-    /// Decoded `(name, value)` pairs.
-    pub(crate) pairs: Vec<(Text<'a>, Text<'a>)>,
-    /// The raw (still percent-encoded) text the pairs came from: the query string, or the
+    /// The raw (still percent-encoded) text the fields came from: the query string, or the
     /// body when the query string is empty.
     pub(crate) raw: &'a str,
-    /// `BankData::name_fingerprint` of each name, for quick lookups.
-    prints: Vec<u64>,
+    /// The decoded fields.
+    data: BankData,
+}
+
+/// How the names of a return are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// As received.
+    AsReceived,
+    /// Upper-cased (ASCII letters), for protocols whose names are case-insensitive.
+    UpperCase,
 }
 
 impl<'a> Received<'a> {
@@ -31,25 +40,46 @@ impl<'a> Received<'a> {
     /// are UTF-8; a name given twice is an error (a signature over "the first value" would
     /// otherwise let a second value slip through unsigned).
     pub(crate) fn parse(incoming: &'a Incoming) -> Result<Received<'a>> {
-        Self::parse_with(incoming, Decoding::Utf8)
+        Self::parse_with(incoming, Decoding::Utf8, Names::AsReceived)
     }
 
-    /// Like [`Received::parse`], with the given character decoding.
-    pub(crate) fn parse_with(incoming: &'a Incoming, decoding: Decoding) -> Result<Received<'a>> {
+    /// Like [`Received::parse`], with the given character decoding and reading of names (two
+    /// names equal once upper-cased are the same name given twice).
+    pub(crate) fn parse_with(
+        incoming: &'a Incoming,
+        decoding: Decoding,
+        names: Names,
+    ) -> Result<Received<'a>> {
         let raw = raw_text(incoming)?;
         let bytes = raw.as_bytes();
-        // Sized exactly: a return's pairs then fit the allocator's fast small-block path.
-        let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', bytes).count() + 1);
+        // Room for the decoded pieces after the copy of the raw text: decoded UTF-8 is never
+        // longer than its encoding (latin-1 may be, and then grows the buffer).
+        let mut text = String::with_capacity(2 * raw.len());
+        text.push_str(raw);
+        // Sized exactly: a return's fields then fit the allocator's fast small-block path.
+        let mut ranges = Vec::with_capacity(memchr::memchr_iter(b'&', bytes).count() + 1);
+        let mut scratch = Vec::new();
         // One vectorized pass finds the `&` separators and the bytes that need decoding
         // (`%`, `+`: rare, so each piece remembers only its first and last); `=` is looked for
-        // in each piece. What needs no decoding is borrowed.
-        let text = |part: Option<&'a str>, coded: bool| {
-            let part = part.unwrap_or_default();
-            if coded {
-                decode_bytes(part.as_bytes(), decoding).map(Cow::Owned)
-            } else {
-                Ok(Cow::Borrowed(part))
+        // in each piece. What needs no decoding stays where it is.
+        let mut piece = |range: Range<usize>, coded: bool, name: bool| -> Result<Range<usize>> {
+            let upper = name
+                && names == Names::UpperCase
+                && (bytes.get(range.clone()).unwrap_or_default())
+                    .iter()
+                    .any(u8::is_ascii_lowercase);
+            if !coded && !upper {
+                return Ok(range);
             }
+            let start = text.len();
+            let piece = bytes.get(range).unwrap_or_default();
+            decode_into(piece, decoding, &mut scratch, &mut text)?;
+            if let Some(name) = text.get_mut(start..)
+                && upper
+            {
+                name.make_ascii_uppercase();
+            }
+            Ok(start..text.len())
         };
         let mut start = 0;
         let mut coded: Option<(usize, usize)> = None;
@@ -63,65 +93,31 @@ impl<'a> Received<'a> {
                 // `&` and `=` are ASCII, so these indices are character boundaries.
                 let eq = memchr::memchr(b'=', bytes.get(start..i).unwrap_or_default())
                     .map(|e| start + e);
-                let (name, value, name_coded, value_coded) = match eq {
+                let field = match eq {
                     Some(e) => (
-                        raw.get(start..e),
-                        raw.get(e + 1..i),
-                        coded.is_some_and(|(first, _)| first < e),
-                        coded.is_some_and(|(_, last)| last > e),
+                        piece(start..e, coded.is_some_and(|(first, _)| first < e), true)?,
+                        piece(e + 1..i, coded.is_some_and(|(_, last)| last > e), false)?,
                     ),
-                    None => (raw.get(start..i), raw.get(i..i), coded.is_some(), false),
+                    None => (piece(start..i, coded.is_some(), true)?, i..i),
                 };
-                pairs.push((text(name, name_coded)?, text(value, value_coded)?));
+                ranges.push(field);
             }
             start = i + 1;
             coded = None;
         }
-        let prints: Vec<u64> = pairs
-            .iter()
-            .map(|(n, _)| BankData::name_fingerprint(n))
-            .collect();
-        if let Some(name) = first_duplicate(pairs.len(), |i| pairs[i].0.as_ref(), |i| prints[i]) {
-            return Err(Error::malformed(format!(
+        // Fewer fields than pieces: some name came twice.
+        match BankData::from_text_ranges(text, &ranges) {
+            Some(data) if data.len() == ranges.len() => Ok(Received { raw, data }),
+            _ => Err(Error::malformed(format!(
                 "the parameter {:?} is given twice",
-                shorten(name)
-            )));
-        }
-        Ok(Received { pairs, raw, prints })
-    }
-
-    /// Upper-cases the (ASCII letters of the) names, for protocols whose names are
-    /// case-insensitive; two names that become equal are refused.
-    pub(crate) fn upper_case_names(&mut self) -> Result<()> {
-        let mut renamed = false;
-        for ((name, _), print) in self.pairs.iter_mut().zip(self.prints.iter_mut()) {
-            if name.bytes().any(|b| b.is_ascii_lowercase()) {
-                *name = Cow::Owned(name.to_ascii_uppercase());
-                *print = BankData::name_fingerprint(name);
-                renamed = true;
-            }
-        }
-        let (pairs, prints) = (&self.pairs, &self.prints);
-        match renamed
-            .then(|| first_duplicate(pairs.len(), |i| pairs[i].0.as_ref(), |i| prints[i]))
-            .flatten()
-        {
-            Some(name) => Err(Error::malformed(format!(
-                "the parameter {:?} is given twice",
-                shorten(name)
+                shorten(&repeated_name(raw, decoding, names))
             ))),
-            None => Ok(()),
         }
     }
 
     /// The value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        let print = BankData::name_fingerprint(name);
-        self.prints
-            .iter()
-            .zip(&self.pairs)
-            .find(|(p, (n, _))| **p == print && n == name)
-            .map(|(_, (_, v))| v.as_ref())
+        self.data.get_str(name)
     }
 
     /// The value of `name`, or a [`Error::Malformed`] naming it.
@@ -136,43 +132,22 @@ impl<'a> Received<'a> {
         names.iter().all(|n| self.get(n).is_some())
     }
 
-    /// The pairs as `(&str, &str)`, in the order received.
+    /// The fields as `(&str, &str)`, in the order received.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+        // Every value was read as text.
+        self.data
+            .text_fields()
+            .map(|(name, value)| (name, value.unwrap_or_default()))
     }
 
-    /// The pairs as `bank_data`, in the order received: the raw text copied whole into one
-    /// buffer, the values that were decoded appended to it, and each field a range of it.
+    /// The name of the last field.
+    pub(crate) fn last_name(&self) -> Option<&str> {
+        self.iter().last().map(|(name, _)| name)
+    }
+
+    /// The fields as `bank_data`, in the order received.
     pub(crate) fn into_bank_data(self) -> BankData {
-        let decoded: usize = self
-            .pairs
-            .iter()
-            .flat_map(|(n, v)| [n, v])
-            .filter(|t| matches!(t, Cow::Owned(_)))
-            .map(|t| t.len())
-            .sum();
-        let mut text = String::with_capacity(self.raw.len() + decoded);
-        text.push_str(self.raw);
-        let base = self.raw.as_ptr() as usize;
-        let mut range = |t: &Text<'_>| match t {
-            // Borrowed text is a piece of `raw`: its place there is its range.
-            Cow::Borrowed(piece) => {
-                let start = (piece.as_ptr() as usize).wrapping_sub(base);
-                start..start + piece.len()
-            }
-            Cow::Owned(decoded) => {
-                let start = text.len();
-                text.push_str(decoded);
-                start..text.len()
-            }
-        };
-        let ranges: Vec<_> = self
-            .pairs
-            .iter()
-            .map(|(n, v)| (range(n), range(v)))
-            .collect();
-        // The ranges are pieces of `text` by construction; were one not, the pairs are copied.
-        BankData::from_text_ranges(text, &ranges).unwrap_or_else(|| pairs_to_bank_data(&self.pairs))
+        self.data
     }
 }
 
@@ -261,28 +236,68 @@ fn hex_digit(b: u8) -> Option<u8> {
     }
 }
 
+/// The first name given twice in `raw` (in order of its second occurrence), found the slow
+/// way: only a refused return needs it, to say which name.
+fn repeated_name(raw: &str, decoding: Decoding, names: Names) -> String {
+    let mut seen: Vec<String> = raw
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let name = piece.split('=').next().unwrap_or_default();
+            let name = decode_bytes(name.as_bytes(), decoding).unwrap_or_default();
+            match names {
+                Names::AsReceived => name,
+                Names::UpperCase => name.to_ascii_uppercase(),
+            }
+        })
+        .collect();
+    let print = |i: usize| BankData::name_fingerprint(&seen[i]);
+    let twice = first_duplicate(seen.len(), |i| seen[i].as_str(), print).map(str::to_owned);
+    seen.clear();
+    twice.unwrap_or_default()
+}
+
+/// Why a return whose percent-decoded bytes are not UTF-8 is refused.
+const NOT_UTF8: &str = "a parameter is not valid UTF-8 once decoded";
+
 /// Decodes one form-urlencoded component given as bytes (`+` is a space; a `%` not followed
 /// by two hex digits stays as it is, as in `percent_encoding`), in one pass.
 pub(crate) fn decode_bytes(raw: &[u8], decoding: Decoding) -> Result<String> {
+    let mut text = String::with_capacity(raw.len() + raw.len() / 2);
+    decode_into(raw, decoding, &mut Vec::new(), &mut text)?;
+    Ok(text)
+}
+
+/// Decodes `raw` as [`decode_bytes`] does, appending the text to `out`; `scratch` holds the
+/// decoded bytes of UTF-8 text on the way, to be checked (reused from piece to piece).
+fn decode_into(
+    raw: &[u8],
+    decoding: Decoding,
+    scratch: &mut Vec<u8>,
+    out: &mut String,
+) -> Result<()> {
     match decoding {
-        Decoding::Utf8 => String::from_utf8(decode_percent(raw, Vec::with_capacity(raw.len())))
-            .map_err(|_| Error::malformed("a parameter is not valid UTF-8 once decoded")),
+        Decoding::Utf8 => {
+            scratch.clear();
+            scratch.reserve(raw.len());
+            decode_percent(raw, scratch);
+            out.push_str(std::str::from_utf8(scratch).map_err(|_| Error::malformed(NOT_UTF8))?);
+        }
         Decoding::Latin1 => {
             // Every byte is the character of the same value: written straight into the text.
-            let mut text = String::with_capacity(raw.len() + raw.len() / 2);
             let mut rest = raw;
             while let Some((&byte, tail)) = rest.split_first() {
                 let (decoded, tail) = decode_one(byte, tail);
-                text.push(char::from(decoded));
+                out.push(char::from(decoded));
                 rest = tail;
             }
-            Ok(text)
         }
     }
+    Ok(())
 }
 
 /// Appends the bytes `raw` decodes to (see [`decode_bytes`]) to `out`.
-fn decode_percent(raw: &[u8], mut out: Vec<u8>) -> Vec<u8> {
+fn decode_percent(raw: &[u8], out: &mut Vec<u8>) {
     let mut rest = raw;
     // Copy the runs between `%` and `+` whole; decode those two one by one.
     while let Some(at) = memchr::memchr2(b'%', b'+', rest) {
@@ -292,7 +307,6 @@ fn decode_percent(raw: &[u8], mut out: Vec<u8>) -> Vec<u8> {
         rest = tail;
     }
     out.extend_from_slice(rest);
-    out
 }
 
 /// The byte `first` stands for, followed by what of `rest` it used up: `+` is a space, `%`
@@ -327,7 +341,7 @@ mod tests {
         assert!(Received::parse(&Incoming::get("a=1&a=1")).is_err());
         assert!(Received::parse(&Incoming::get("a=%ff")).is_err());
         let latin = Incoming::get("a=%ef");
-        let l = Received::parse_with(&latin, Decoding::Latin1).unwrap();
+        let l = Received::parse_with(&latin, Decoding::Latin1, Names::AsReceived).unwrap();
         assert_eq!(l.get("a"), Some("ï"));
         let form = Incoming::post_form("x=1");
         let body = Received::parse(&form).unwrap();
@@ -337,7 +351,7 @@ mod tests {
         let bin = Incoming::post_form(vec![b'a', b'=', 0xff]);
         assert!(Received::parse(&bin).is_err());
         assert!(r.require("zz", "test").is_err());
-        assert!(matches!(r.pairs[0].1, Cow::Borrowed("1")));
+        assert_eq!(r.last_name(), Some("c"));
         let map = r.into_bank_data();
         assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(map.get_str("b"), Some("x y!"));
@@ -409,6 +423,31 @@ mod tests {
                 Err(_) => proptest::prop_assert!(!(lossless && distinct) || raw.trim().is_empty()),
             }
         }
+    }
+
+    /// The error names the repeated name as decoded (and upper-cased where names are), in
+    /// small returns and in large ones.
+    #[test]
+    fn duplicates_are_named() {
+        let error = |query: &str, names| {
+            let incoming = Incoming::get(query);
+            Received::parse_with(&incoming, Decoding::Latin1, names)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(error("x=0&a%62=1&ab=2", Names::AsReceived).contains(r#""ab""#));
+        assert!(error("x=0&Ab=1&aB=2", Names::UpperCase).contains(r#""AB""#));
+        let incoming = Incoming::get("x=0&Ab=1&aB=2");
+        assert!(Received::parse_with(&incoming, Decoding::Latin1, Names::AsReceived).is_ok());
+        let many: String = (0..100).map(|i| format!("n{i}=1&")).collect();
+        assert!(error(&(many + "N7=2"), Names::UpperCase).contains(r#""N7""#));
+        // Upper-cased names are what the fields are called.
+        let incoming = Incoming::get("orderId=1&PM=x%2By");
+        let r = Received::parse_with(&incoming, Decoding::Latin1, Names::UpperCase).unwrap();
+        assert_eq!(
+            r.iter().collect::<Vec<_>>(),
+            [("ORDERID", "1"), ("PM", "x+y")]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use polypay_core::{
 use super::Ogone;
 use super::config::{Encoding, Environment};
 use super::signature;
-use crate::common::received::{Decoding, Received};
+use crate::common::received::{Decoding, Names, Received};
 use crate::common::text;
 
 /// The status and English text of a `STATUS` (eopayment's table, plus the documented meanings
@@ -36,9 +36,8 @@ impl Ogone {
             Encoding::Latin1 => Decoding::Latin1,
             Encoding::Utf8 => Decoding::Utf8,
         };
-        let mut received = Received::parse_with(incoming, decoding)?;
+        let received = Received::parse_with(incoming, decoding, Names::UpperCase)?;
         // Names are case-insensitive: read (and kept in `bank_data`) in upper case.
-        received.upper_case_names()?;
         let get = |name: &str| received.get(name);
         let (Some(order), Some(payid), Some(status), Some(ncerror)) =
             (get("ORDERID"), get("PAYID"), get("STATUS"), get("NCERROR"))
@@ -90,8 +89,7 @@ impl Ogone {
 
     /// Whether a return looks like an Ogone one, and its id.
     pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
-        let mut r = Received::parse_with(incoming, Decoding::Latin1).ok()?;
-        r.upper_case_names().ok()?;
+        let r = Received::parse_with(incoming, Decoding::Latin1, Names::UpperCase).ok()?;
         let get = |name: &str| r.get(name);
         ["ORDERID", "PAYID", "STATUS", "NCERROR"]
             .iter()

@@ -90,9 +90,7 @@ impl Paybox {
         let r = Received::parse(incoming)?;
         let code = r.require("erreur", "paybox")?;
         let reference = r.require("reference", "paybox")?;
-        if r.get("signature").is_some()
-            && r.pairs.last().map(|(n, _)| n.as_ref()) != Some("signature")
-        {
+        if r.get("signature").is_some() && r.last_name() != Some("signature") {
             return Err(Error::malformed(
                 "the Paybox signature must be the last variable",
             ));
