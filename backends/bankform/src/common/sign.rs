@@ -129,32 +129,54 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 /// is decoded first (it is the sender's, not a secret); the decoded bytes are compared with
 /// the expected ones in constant time. Digests up to 64 bytes are decoded on the stack.
 pub(crate) fn ct_eq_hex(received: &str, expected: &[u8]) -> bool {
+    if expected.len() > HexDigest::MAX {
+        return received.len() == expected.len() * 2
+            && hex::decode(received).is_ok_and(|got| ct_eq(&got, expected));
+    }
+    HexDigest::parse(received, expected.len()).is_some_and(|got| got.ct_eq(expected))
+}
+
+/// A received digest of at most 64 bytes decoded from hex (either case), on the stack, to be
+/// compared with one or more expected digests.
+pub(crate) struct HexDigest {
+    bytes: [u8; HexDigest::MAX],
+    len: usize,
+}
+
+impl HexDigest {
+    /// The longest digest (SHA-512's).
     const MAX: usize = 64;
-    if received.len() != expected.len() * 2 {
-        return false;
-    }
-    if expected.len() > MAX {
-        return hex::decode(received).is_ok_and(|got| ct_eq(&got, expected));
-    }
-    let mut got = [0u8; MAX];
-    for (byte, pair) in got.iter_mut().zip(received.as_bytes().chunks_exact(2)) {
-        match (hex_value(pair[0]), hex_value(pair[1])) {
-            (Some(high), Some(low)) => *byte = high << 4 | low,
-            _ => return false,
+
+    /// The `len` bytes `received` encodes; `None` if it is not `2 * len` hex digits.
+    pub(crate) fn parse(received: &str, len: usize) -> Option<HexDigest> {
+        if len > Self::MAX || received.len() != 2 * len {
+            return None;
         }
+        let mut bytes = [0u8; Self::MAX];
+        for (byte, pair) in bytes.iter_mut().zip(received.as_bytes().chunks_exact(2)) {
+            *byte = hex_value(pair[0])? << 4 | hex_value(pair[1])?;
+        }
+        Some(HexDigest { bytes, len })
     }
-    let mut want = [0u8; MAX];
-    want[..expected.len()].copy_from_slice(expected);
-    // Compared as words (both zero-padded alike): a third of the constant-time steps.
-    let words = |bytes: &[u8; MAX]| -> [u64; MAX / 8] {
-        std::array::from_fn(|i| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[8 * i..8 * i + 8]);
-            u64::from_ne_bytes(word)
-        })
-    };
-    let n = expected.len().div_ceil(8);
-    bool::from(words(&got)[..n].ct_eq(&words(&want)[..n]))
+
+    /// Whether the digest is `expected`, in constant time.
+    pub(crate) fn ct_eq(&self, expected: &[u8]) -> bool {
+        if expected.len() != self.len {
+            return false;
+        }
+        let mut want = [0u8; Self::MAX];
+        want[..expected.len()].copy_from_slice(expected);
+        // Compared as words (both zero-padded alike): an eighth of the constant-time steps.
+        let words = |bytes: &[u8; Self::MAX]| -> [u64; Self::MAX / 8] {
+            std::array::from_fn(|i| {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+                u64::from_ne_bytes(word)
+            })
+        };
+        let n = self.len.div_ceil(8);
+        bool::from(words(&self.bytes)[..n].ct_eq(&words(&want)[..n]))
+    }
 }
 
 /// The value of an ASCII hex digit, in either case.

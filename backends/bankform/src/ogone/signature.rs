@@ -186,9 +186,12 @@ pub(crate) fn verify_out<'a>(
     received: &str,
 ) -> bool {
     let text = signing_text(fields, &super::params::SHA_OUT_LIST, key);
-    let utf8 = sign::ct_eq_hex(received, digest(algo, text.utf8.as_bytes()).as_bytes());
+    let utf8 = digest(algo, text.utf8.as_bytes());
+    // The received signature is decoded once, for both comparisons.
+    let Some(got) = sign::HexDigest::parse(received, utf8.as_bytes().len()) else {
+        return false;
+    };
     // For ASCII text both encodings are the same bytes: one digest answers for both.
-    let latin = (text.latin1.as_deref())
-        .is_some_and(|b| sign::ct_eq_hex(received, digest(algo, b).as_bytes()));
-    utf8 | latin
+    let latin = (text.latin1.as_deref()).is_some_and(|b| got.ct_eq(digest(algo, b).as_bytes()));
+    got.ct_eq(utf8.as_bytes()) | latin
 }
