@@ -34,46 +34,40 @@
 //! polypay-bankform`, which runs each operation and its primitive in 201 interleaved rounds of
 //! 64 calls and prints the ratio of their fastest batches (the machine is a shared 2-core VM:
 //! load slows an operation that touches memory more than a hash, so ratios are taken within
-//! one run, from the least disturbed batches). Eight runs on a quiet machine (2026-12-02, load
-//! average about 1), the median ratio and the median times per call:
+//! one run, from the least disturbed batches). Eight runs alternated with eight of the previous
+//! version's binary (2026-12-02, 09:42 UTC, load average about 1.1), the median ratio and the
+//! median times per call:
 //!
-//! | operation | primitive over the same bytes | ratio, median of 8 runs (range) | per call |
-//! |---|---|---|---|
-//! | systempayv2 request | SHA-1 | **4.6×** (4.58–5.95×) | 1.40 µs / 0.30 µs |
-//! | systempayv2 response | SHA-1 | **5.05×** (4.92–6.59×) | 1.81 µs / 0.36 µs |
-//! | sips2 request | SHA-256 | **2.1×** (2.00–2.41×) | 1.16 µs / 0.54 µs |
-//! | sips2 response | SHA-256 | **4.96×** (4.52–6.19×) | 3.66 µs / 0.73 µs |
-//! | paybox request | HMAC-SHA-512 | **1.15×** (1.13–1.26×) | 3.68 µs / 3.08 µs |
-//! | paybox response | RSA-SHA1 verify (`ring`) | **1.28×** (1.27–1.42×) | 10.1 µs / 7.9 µs |
-//! | ogone request | SHA-1 (latin-1) | **3.6×** (3.62–5.22×) | 2.02 µs / 0.54 µs |
-//! | ogone response | two SHA-1 (latin-1, UTF-8) | **6.8×** (6.44–9.98×) | 3.95 µs / 0.53 µs |
+//! | operation | primitive over the same bytes | ratio, median of 8 runs (range) | previous version | per call |
+//! |---|---|---|---|---|
+//! | systempayv2 request | SHA-1 | **4.57×** (4.56–6.61×) | 4.65× | 1.38 µs / 0.30 µs |
+//! | systempayv2 response | SHA-1 | **4.66×** (4.63–6.78×) | 5.00× | 1.61 µs / 0.35 µs |
+//! | sips2 request | SHA-256 | **2.15×** (2.12–2.70×) | 2.01× | 1.07 µs / 0.49 µs |
+//! | sips2 response | SHA-256 | **4.59×** (4.56–6.08×) | 4.54× | 3.16 µs / 0.69 µs |
+//! | paybox request | HMAC-SHA-512 | **1.16×** (1.14–1.22×) | 1.15× | 2.83 µs / 2.46 µs |
+//! | paybox response | RSA-SHA1 verify (`ring`) | **1.29×** (1.29–1.42×) | 1.28× | 9.86 µs / 7.64 µs |
+//! | ogone request | SHA-1 (latin-1) | **3.74×** (3.70–4.69×) | 3.63× | 1.84 µs / 0.48 µs |
+//! | ogone response | two SHA-1 (latin-1, UTF-8) | **5.45×** (5.39–7.00×) | 6.62× | 2.70 µs / 0.49 µs |
 //!
-//! Every request is within 5×; of the returns, Paybox's is, Sips' and SystemPay's are at the
-//! line, and Ogone's is not (its names are upper-cased, its latin-1 values percent-decoded,
-//! and it is hashed twice, over latin-1 and UTF-8 bytes, as eopayment accepts both). The runs
-//! fall in two groups (the upper ends of the ranges come from two or three runs disturbed
-//! throughout); the medians are those of the undisturbed group. TIPI (no signature): 1.05 µs
-//! per request, 0.47 µs per return.
+//! Every request and every return but Ogone's is within 5× (SystemPay's return with little
+//! margin); Ogone's return is 9 % past it: its names are upper-cased, its latin-1 values
+//! percent-decoded, and it is hashed twice, over latin-1 and UTF-8 bytes, as eopayment accepts
+//! both. The upper ends of the ranges come from runs disturbed throughout; ratios of the same
+//! code move by up to 10 % from one build to the next through code placement alone (equal
+//! instruction counts), which is the size of the differences in the requests above. TIPI (no
+//! signature): about 1 µs per request, 0.5 µs per return.
 //!
 //! Instruction counts do not depend on the load (`valgrind --tool=lackey` on the `profile`
-//! example, 2000 calls less the start-up, on `testdata/compare_cases.json`); before → after
-//! this session's work: SystemPay request 36.6k → 23.7k, return 28.9k → 24.8k; Ogone request
-//! 29.7k → 25.1k, return 52.4k → 48.3k; Paybox request 51.8k → 42.9k; Sips and TIPI unchanged.
-//!
-//! Later the same day (third session): Ogone's return and request do less (names upper-cased
-//! in place, signed names found by a word hash, latin-1 converted eight bytes at a time and
-//! percent-decoded straight into text, hex signatures decoded once and compared as words):
-//! instructions 48.3k → 44.6k per return and 25.1k → 23.6k per request (SystemPay's and Sips'
-//! returns −0.5 % and −0.8 % from the hex comparison). The wall-clock ratios could not show it:
-//! the VM was then in a slower period (the previous version's binary, rebuilt, measured
-//! SystemPay's request at 5.7× where it had measured 4.6× that morning), and two builds of
-//! the same unchanged request code differed by up to 10 % through code placement alone; in four
-//! alternated runs the Ogone return measured 8.4× (new) and 8.6× (previous).
+//! example, 2000 calls less the start-up, on `testdata/compare_cases.json`), first session of
+//! 2026-12-02 → second → now: SystemPay request 36.6k → 23.7k → 23.7k, return 28.9k → 24.8k
+//! → 24.1k; Ogone request 29.7k → 25.1k → 23.8k, return 52.4k → 48.3k → 41.0k; Paybox request
+//! 51.8k → 42.9k → 42.8k; Sips return 65.9k → 66.5k; TIPI return 6.5k → 6.0k.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
-//! (`python testdata/compare_eopayment.py 2` from the repository root, quiet machine): polypay
-//! does 38× eopayment's throughput on SystemPay requests and 26× on its returns, 16× and 18×
-//! for Sips, 9× and 26× for Paybox, 17× and 12× for Ogone, 15× and 14× for TIPI. The issue's
+//! (`python testdata/compare_eopayment.py 2` from the repository root, 2026-12-02 09:38 UTC,
+//! load about 1): polypay does 40× eopayment's throughput on SystemPay requests and 30× on its
+//! returns, 17× and 15× for Sips, 10× and 28× for Paybox, 20× and 14× for Ogone, 17× and 14×
+//! for TIPI. The issue's
 //! 100× is out of reach on every operation: eopayment takes 6.6 to 55 µs per call (0.5 ms for
 //! the Paybox return), so 100× means 0.07 to 0.55 µs (5 µs), which is less than the primitive
 //! itself for Sips (SHA-256 0.54 µs against 0.12 µs for a request), Paybox (HMAC-SHA-512
@@ -89,13 +83,14 @@
 //! again when the form is handed over); SystemPay checks only the values that are not valid by
 //! construction (constants, values it formats itself, configuration values checked when the
 //! backend was built) and sorts its fields by integer keys of their names' first bytes.
-//! Returns are parsed once into text borrowed from the request (one vectorized search for
-//! `&`, `%` and `+`; only percent-encoded parts are decoded; duplicate names found by
-//! fingerprints of their first and last eight bytes, also used for every lookup), and
-//! `bank_data` is a [`polypay_core::BankData`] built over one copy of the raw return, each
-//! field a range of it. HMAC keys are prepared when the backend is built; hex, numbers and
+//! Returns are read once, straight into the [`polypay_core::BankData`] the response carries:
+//! one copy of the raw return followed by whatever had to be decoded (or, for Ogone,
+//! upper-cased), each field a pair of ranges of it (one vectorized search for `&`, `%` and
+//! `+`; names fingerprinted by their first and last eight bytes once, for the duplicate check
+//! and every lookup); a received hex signature is decoded once and compared as words. HMAC keys are prepared when the backend is built; hex, numbers and
 //! dates are written directly (no format parsers); field specs and Ogone's signed-parameter
-//! lists are compile-time hash tables; latin-1 text is converted by ASCII runs; Paybox's RSA
+//! lists are compile-time hash tables (hashed by word loads, slots found by a mask);
+//! latin-1 text is converted eight bytes at a time; Paybox's RSA
 //! verification uses `ring` (about 14× faster than the `rsa` crate, which still takes keys
 //! `ring` refuses).
 #![forbid(unsafe_code)]
