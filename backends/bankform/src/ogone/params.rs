@@ -399,8 +399,18 @@ pub(crate) const SHA_OUT: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct List {
     entries: &'static [&'static str],
-    exact: &'static [u16],
-    stems: &'static [u16],
+    exact: &'static [Slot],
+    stems: &'static [Slot],
+}
+
+/// A slot of an index: the key's length and its first and last eight bytes (which, for keys
+/// of up to 16 bytes, are the whole key: compared as integers, without reading the entry),
+/// and the entry's place in the list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
+    len: usize,
+    words: (u64, u64),
+    entry: u16,
 }
 
 /// The parameters signed in requests.
@@ -418,7 +428,11 @@ pub(crate) static SHA_OUT_LIST: List = List {
 };
 
 /// An empty slot of an index.
-const EMPTY: u16 = u16::MAX;
+const EMPTY: Slot = Slot {
+    len: usize::MAX,
+    words: (0, 0),
+    entry: 0,
+};
 
 /// The `NAME*XX*` marker.
 const STEM_MARK: &[u8] = b"*XX*";
@@ -439,11 +453,12 @@ const fn key_of(entry: &[u8], stems: bool) -> Option<&[u8]> {
     }
 }
 
-/// The hash of a key: its length and its first and last eight bytes (two word loads, where
-/// hashing every byte cost more than the rest of a lookup), mixed by one multiplication.
-/// Usable in constants, so that the indexes are built at compile time with it.
-const fn hash(key: &[u8]) -> u64 {
-    let (head, tail) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
+/// A key's first and last eight bytes, as two word loads (a shorter key, zero-padded, is
+/// both): with its length, what a key is hashed by (hashing every byte cost more than the
+/// rest of a lookup) and, up to 16 bytes, the whole key. Usable in constants, so that the
+/// indexes are built at compile time with it.
+const fn words(key: &[u8]) -> (u64, u64) {
+    match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
         (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
         _ => {
             let (mut short, mut i) = (0u64, 0);
@@ -453,26 +468,34 @@ const fn hash(key: &[u8]) -> u64 {
             }
             (short, short)
         }
-    };
-    let mixed =
-        (head ^ tail.rotate_left(29) ^ key.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// The hash of a key of length `len` from its [`words`], mixed by one multiplication.
+const fn hash(len: usize, (head, tail): (u64, u64)) -> u64 {
+    let mixed = (head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     // The high bits are the best mixed.
     mixed >> 32
 }
 
 /// An open-addressing index of the entries of `list` of one kind (at most half full; `N` a
 /// power of two, so that a slot is a mask away from the hash).
-const fn index<const N: usize>(list: &[&str], stems: bool) -> [u16; N] {
+const fn index<const N: usize>(list: &[&str], stems: bool) -> [Slot; N] {
     assert!(N.is_power_of_two(), "index size");
     let mut table = [EMPTY; N];
     let (mut k, mut used) = (0, 0);
     while k < list.len() {
         if let Some(key) = key_of(list[k].as_bytes(), stems) {
-            let mut slot = hash(key) as usize & (N - 1);
-            while table[slot] != EMPTY {
+            let words = words(key);
+            let mut slot = hash(key.len(), words) as usize & (N - 1);
+            while table[slot].len != EMPTY.len {
                 slot = (slot + 1) & (N - 1);
             }
-            table[slot] = k as u16;
+            table[slot] = Slot {
+                len: key.len(),
+                words,
+                entry: k as u16,
+            };
             used += 1;
         }
         k += 1;
@@ -482,19 +505,23 @@ const fn index<const N: usize>(list: &[&str], stems: bool) -> [u16; N] {
 }
 
 /// Whether `key` is indexed in `table`.
-fn find(list: &List, table: &[u16], key: &[u8], stems: bool) -> bool {
+fn find(list: &List, table: &[Slot], key: &[u8], stems: bool) -> bool {
+    let words = words(key);
     // Tables are built with a power-of-two size (`index`).
     let mask = table.len().wrapping_sub(1);
-    let mut slot = hash(key) as usize & mask;
-    while let Some(&k) = table.get(slot) {
-        if k == EMPTY {
+    let mut slot = hash(key.len(), words) as usize & mask;
+    while let Some(s) = table.get(slot) {
+        if s.len == EMPTY.len {
             return false;
         }
-        if list
-            .entries
-            .get(usize::from(k))
-            .and_then(|e| key_of(e.as_bytes(), stems))
-            == Some(key)
+        if s.len == key.len()
+            && s.words == words
+            && (key.len() <= 16
+                || list
+                    .entries
+                    .get(usize::from(s.entry))
+                    .and_then(|e| key_of(e.as_bytes(), stems))
+                    == Some(key))
         {
             return true;
         }

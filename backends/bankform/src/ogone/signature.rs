@@ -109,28 +109,33 @@ pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
 /// when some character has none.
 fn latin1_into(s: &str, bytes: &mut Vec<u8>) -> bool {
     // In UTF-8, U+0080..U+00FF are the two-byte sequences led by 0xC2 or 0xC3; any other
-    // lead byte is a character latin-1 does not have. ASCII is copied eight bytes at a time.
+    // lead byte is a character latin-1 does not have. Eight bytes are read at a time: written
+    // whole, then cut back to the ASCII ones before the first that is not (found from the
+    // word's high bits), which is converted on its own.
     let mut rest = s.as_bytes();
     loop {
-        if rest.is_empty() {
-            return true;
-        }
-        if let Some((word, tail)) = rest.split_first_chunk::<8>()
-            && u64::from_ne_bytes(*word) & 0x8080_8080_8080_8080 == 0
-        {
-            bytes.extend_from_slice(word);
-            rest = tail;
-            continue;
-        }
-        rest = match rest {
-            [ascii @ 0..=0x7f, tail @ ..] => {
-                bytes.push(*ascii);
-                tail
+        let ascii = match rest.split_first_chunk::<8>() {
+            Some((word, _)) => {
+                let high = u64::from_le_bytes(*word) & 0x8080_8080_8080_8080;
+                let ascii = (high.trailing_zeros() / 8) as usize;
+                let len = bytes.len();
+                bytes.extend_from_slice(word);
+                bytes.truncate(len + ascii);
+                ascii
             }
+            None => {
+                let ascii = rest.iter().take_while(|b| b.is_ascii()).count();
+                bytes.extend_from_slice(&rest[..ascii]);
+                ascii
+            }
+        };
+        rest = match &rest[ascii..] {
+            [] => return true,
             [lead @ (0xc2 | 0xc3), next, tail @ ..] => {
                 bytes.push(((lead & 0x03) << 6) | (next & 0x3f));
                 tail
             }
+            [b, ..] if b.is_ascii() => &rest[ascii..],
             _ => return false,
         };
     }

@@ -169,6 +169,17 @@ fn latin1_conversion() {
         let s = format!("x{c}y");
         assert_eq!(signature::latin1(&s), by_chars(&s), "{c:?}");
     }
+    // Eight bytes are read at a time: every place of a character in and around a word.
+    for before in 0..20 {
+        for after in [0, 1, 7, 8, 9, 17] {
+            for c in ['é', 'ÿ', '\u{80}', '€', '😀', 'a'] {
+                for second in ["", "ï", "\u{100}"] {
+                    let s = format!("{}{c}{}{second}", "a".repeat(before), "b".repeat(after));
+                    assert_eq!(signature::latin1(&s), by_chars(&s), "{s:?}");
+                }
+            }
+        }
+    }
 }
 
 /// The signing string sorts names as strings: short names, names sharing their first eight
