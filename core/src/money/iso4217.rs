@@ -175,20 +175,34 @@ pub(crate) const TABLE: &[(&str, u16, u8)] = &[
 ];
 
 /// A three-letter code as one integer, ordered as the text is (`None` for any other length).
-fn key(code: &str) -> Option<u32> {
+const fn key(code: &str) -> Option<u32> {
     match *code.as_bytes() {
         [a, b, c] => Some(u32::from_be_bytes([0, a, b, c])),
         _ => None,
     }
 }
 
+/// The [`key`] of every code of [`TABLE`], in its order, computed at compile time (0 for a
+/// code that is not three letters: there is none, tested).
+static KEYS: [u32; TABLE.len()] = {
+    let mut keys = [0; TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        keys[i] = match key(TABLE[i].0) {
+            Some(k) => k,
+            None => 0,
+        };
+        i += 1;
+    }
+    keys
+};
+
 /// Finds an ISO 4217 entry by its (upper-case) alphabetic code. Every code of the table has
-/// three letters, so each step of the search compares two integers rather than two strings
-/// (a string comparison per step made this most of the cost of parsing an amount).
+/// three letters, so the search runs over integers computed at compile time rather than
+/// strings (a string comparison per step made this most of the cost of parsing an amount).
 pub(crate) fn lookup(code: &str) -> Option<(u16, u8)> {
     let wanted = key(code)?;
-    TABLE
-        .binary_search_by_key(&Some(wanted), |(c, _, _)| key(c))
+    KEYS.binary_search(&wanted)
         .ok()
         .and_then(|i| TABLE.get(i))
         .map(|(_, numeric, exponent)| (*numeric, *exponent))

@@ -66,7 +66,7 @@ impl Ogone {
         resp.transaction_id = Some(payid.to_owned()).filter(|p| !p.is_empty());
         // AMOUNT is in major units (7.5), CURRENCY a code in any case.
         resp.amount = match (get("AMOUNT"), get("CURRENCY")) {
-            (Some(a), Some(c)) => Currency::new(&c.to_ascii_uppercase())
+            (Some(a), Some(c)) => Currency::new(c)
                 .ok()
                 .and_then(|c| Amount::parse_in(a, c).ok()),
             _ => None,
