@@ -50,7 +50,9 @@
 //! | ogone response | two SHA-1 (latin-1, UTF-8) | **5.45×** (5.39–7.00×) | 6.62× | 2.70 µs / 0.49 µs |
 //!
 //! Every request and every return but Ogone's is within 5× (SystemPay's return with little
-//! margin); Ogone's return is 9 % past it: its names are upper-cased, its latin-1 values
+//! margin); Ogone's return is past it, 9 % in this table and 5.28× and 5.37× (medians of six
+//! and eight alternated runs, 09:46 and 09:52 UTC) after two more changes (the signed-name
+//! index comparing integers, latin-1 runs found from a word's high bits): its names are upper-cased, its latin-1 values
 //! percent-decoded, and it is hashed twice, over latin-1 and UTF-8 bytes, as eopayment accepts
 //! both. The upper ends of the ranges come from runs disturbed throughout; ratios of the same
 //! code move by up to 10 % from one build to the next through code placement alone (equal
@@ -60,7 +62,7 @@
 //! Instruction counts do not depend on the load (`valgrind --tool=lackey` on the `profile`
 //! example, 2000 calls less the start-up, on `testdata/compare_cases.json`), first session of
 //! 2026-12-02 → second → now: SystemPay request 36.6k → 23.7k → 23.7k, return 28.9k → 24.8k
-//! → 24.1k; Ogone request 29.7k → 25.1k → 23.8k, return 52.4k → 48.3k → 41.0k; Paybox request
+//! → 24.1k; Ogone request 29.7k → 25.1k → 23.5k, return 52.4k → 48.3k → 39.9k; Paybox request
 //! 51.8k → 42.9k → 42.8k; Sips return 65.9k → 66.5k; TIPI return 6.5k → 6.0k.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
