@@ -62,7 +62,7 @@
 //! Instruction counts do not depend on the load (`valgrind --tool=lackey` on the `profile`
 //! example, 2000 calls less the start-up, on `testdata/compare_cases.json`), first session of
 //! 2026-12-02 → second → now: SystemPay request 36.6k → 23.7k → 23.7k, return 28.9k → 24.8k
-//! → 24.1k; Ogone request 29.7k → 25.1k → 23.5k, return 52.4k → 48.3k → 39.9k; Paybox request
+//! → 24.1k; Ogone request 29.7k → 25.1k → 23.5k, return 52.4k → 48.3k → 39.8k; Paybox request
 //! 51.8k → 42.9k → 42.8k; Sips return 65.9k → 66.5k; TIPI return 6.5k → 6.0k.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
