@@ -239,7 +239,7 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// The first name given twice in `raw` (in order of its second occurrence), found the slow
 /// way: only a refused return needs it, to say which name.
 fn repeated_name(raw: &str, decoding: Decoding, names: Names) -> String {
-    let mut seen: Vec<String> = raw
+    let seen: Vec<String> = raw
         .split('&')
         .filter(|piece| !piece.is_empty())
         .map(|piece| {
@@ -252,9 +252,9 @@ fn repeated_name(raw: &str, decoding: Decoding, names: Names) -> String {
         })
         .collect();
     let print = |i: usize| BankData::name_fingerprint(&seen[i]);
-    let twice = first_duplicate(seen.len(), |i| seen[i].as_str(), print).map(str::to_owned);
-    seen.clear();
-    twice.unwrap_or_default()
+    first_duplicate(seen.len(), |i| seen[i].as_str(), print)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Why a return whose percent-decoded bytes are not UTF-8 is refused.
