@@ -504,15 +504,15 @@ const fn index<const N: usize>(list: &[&str], stems: bool) -> [Slot; N] {
     table
 }
 
-/// Whether `key` is indexed in `table`.
-fn find(list: &List, table: &[Slot], key: &[u8], stems: bool) -> bool {
+/// The place in the list of the entry `key` is indexed under in `table`.
+fn find(list: &List, table: &[Slot], key: &[u8], stems: bool) -> Option<u16> {
     let words = words(key);
     // Tables are built with a power-of-two size (`index`).
     let mask = table.len().wrapping_sub(1);
     let mut slot = hash(key.len(), words) as usize & mask;
     while let Some(s) = table.get(slot) {
         if s.len == EMPTY.len {
-            return false;
+            return None;
         }
         if s.len == key.len()
             && s.words == words
@@ -523,25 +523,60 @@ fn find(list: &List, table: &[Slot], key: &[u8], stems: bool) -> bool {
                     .and_then(|e| key_of(e.as_bytes(), stems))
                     == Some(key))
         {
-            return true;
+            return Some(s.entry);
         }
         slot = (slot + 1) & mask;
     }
-    false
+    None
 }
 
 /// Whether `name` (upper case) is covered by `list`: an entry equal to it, or a `NAME*XX*`
 /// entry with `name` = `NAME` followed by one or more digits (D13: eopayment matches those
 /// entries literally and never signs them).
 pub(crate) fn listed(list: &List, name: &str) -> bool {
-    if find(list, list.exact, name.as_bytes(), false) {
+    if find(list, list.exact, name.as_bytes(), false).is_some() {
         return true;
     }
     // No stem of either list ends with a digit (tested), so the stem is `name` without its
     // trailing digits.
     let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
-    stem.len() < name.len() && find(list, list.stems, stem.as_bytes(), true)
+    stem.len() < name.len() && find(list, list.stems, stem.as_bytes(), true).is_some()
 }
+
+/// The place in [`SHA_OUT`] of `name` (upper case), if it is signed in returns. `SHA_OUT` is
+/// sorted, has no `NAME*XX*` entry and fits a 64-bit mask (all checked at compile time): a
+/// field's place in the list is its place in the SHA-OUT string, so that the string is built
+/// from a mask of places instead of sorting the fields.
+pub(crate) fn sha_out_place(name: &str) -> Option<u32> {
+    find(&SHA_OUT_LIST, SHA_OUT_LIST.exact, name.as_bytes(), false).map(u32::from)
+}
+
+/// `SHA_OUT`'s shape, as [`sha_out_place`] relies on it.
+const _: () = {
+    assert!(SHA_OUT.len() <= 64, "SHA_OUT fits a 64-bit mask");
+    let mut k = 0;
+    while k < SHA_OUT.len() {
+        let entry = SHA_OUT[k].as_bytes();
+        assert!(
+            key_of(entry, true).is_none(),
+            "no NAME*XX* entry in SHA_OUT"
+        );
+        if k > 0 {
+            // Strictly increasing, byte by byte.
+            let prev = SHA_OUT[k - 1].as_bytes();
+            let mut i = 0;
+            while i < prev.len() && i < entry.len() && prev[i] == entry[i] {
+                i += 1;
+            }
+            assert!(
+                (i == prev.len() && i < entry.len())
+                    || (i < prev.len() && i < entry.len() && prev[i] < entry[i]),
+                "SHA_OUT is sorted"
+            );
+        }
+        k += 1;
+    }
+};
 
 #[cfg(test)]
 mod tests {
