@@ -72,8 +72,13 @@ impl<'a> Received<'a> {
                 return Ok(range);
             }
             let start = text.len();
-            let piece = bytes.get(range).unwrap_or_default();
-            decode_into(piece, decoding, &mut scratch, &mut text)?;
+            let piece = bytes.get(range.clone()).unwrap_or_default();
+            if coded {
+                decode_into(piece, decoding, &mut scratch, &mut text)?;
+            } else {
+                // Text that needs no decoding is kept as it is (as when it stays in place).
+                text.push_str(raw.get(range).unwrap_or_default());
+            }
             if let Some(name) = text.get_mut(start..)
                 && upper
             {
