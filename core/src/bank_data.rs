@@ -131,26 +131,42 @@ impl BankData {
     /// assert_ne!(BankData::name_fingerprint("vads_amount"), BankData::name_fingerprint("vads_amounts"));
     /// ```
     #[inline]
-    pub fn name_fingerprint(name: &str) -> u64 {
-        let b = name.as_bytes();
-        // The first and the last eight bytes (little-endian; a shorter name, zero-padded, is
-        // both), read as two word loads when the name has eight bytes or more.
-        let word = |bytes: Option<&[u8]>| {
-            bytes
-                .and_then(|w| <[u8; 8]>::try_from(w).ok())
-                .map(u64::from_le_bytes)
+    pub const fn name_fingerprint(name: &str) -> u64 {
+        let (head, tail) = BankData::name_words(name.as_bytes());
+        (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (name.len() as u64)
+    }
+
+    /// The two words [`BankData::name_fingerprint`] is computed from: the first and the last
+    /// eight bytes of the name (little-endian), or for a shorter name its bytes zero-padded,
+    /// twice. With the length, they are the whole of a name of up to 16 bytes, so that an
+    /// index of names can compare them instead of the bytes. Read with at most two loads
+    /// whatever the length (short names were a byte loop, and most bank field names are
+    /// short); usable in constants, so that such an index can be built at compile time.
+    ///
+    /// ```
+    /// use polypay_core::BankData;
+    /// assert_eq!(BankData::name_words(b"PM"), (0x4d50, 0x4d50));
+    /// const ED: (u64, u64) = BankData::name_words(b"ED");
+    /// assert_eq!(ED.0, u64::from_le_bytes(*b"ED\0\0\0\0\0\0"));
+    /// assert_eq!(BankData::name_words(b"vads_amount").1, u64::from_le_bytes(*b"s_amount"));
+    /// ```
+    #[inline]
+    pub const fn name_words(name: &[u8]) -> (u64, u64) {
+        let b = name;
+        let n = b.len();
+        if let (Some(head), Some(tail)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+            return (u64::from_le_bytes(*head), u64::from_le_bytes(*tail));
+        }
+        // Four to seven bytes: two overlapping four-byte loads (the overlap holds the same
+        // bytes in both); one to three: the first, middle and last bytes cover them all.
+        let short = if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+            u32::from_le_bytes(*lo) as u64 | (u32::from_le_bytes(*hi) as u64) << (8 * (n - 4))
+        } else if n > 0 {
+            b[0] as u64 | (b[n / 2] as u64) << (8 * (n / 2)) | (b[n - 1] as u64) << (8 * (n - 1))
+        } else {
+            0
         };
-        let (head, tail) = match (word(b.get(..8)), word(b.get(b.len().wrapping_sub(8)..))) {
-            (Some(head), Some(tail)) => (head, tail),
-            _ => {
-                let short = b
-                    .iter()
-                    .rev()
-                    .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte));
-                (short, short)
-            }
-        };
-        (head ^ tail.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (b.len() as u64)
+        (short, short)
     }
 
     /// No fields.

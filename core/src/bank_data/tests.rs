@@ -152,6 +152,17 @@ fn fingerprints_follow_their_definition() {
             reference(&name),
             "{name:?}"
         );
+        let b = name.as_bytes();
+        let padded = |bytes: &[u8]| {
+            let mut w = [0u8; 8];
+            w[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(w)
+        };
+        let words = match b.len() {
+            0..8 => (padded(b), padded(b)),
+            n => (padded(&b[..8]), padded(&b[n - 8..])),
+        };
+        assert_eq!(BankData::name_words(b), words, "{name:?}");
     }
     assert_eq!(BankData::name_fingerprint("é"), reference("é"));
 }

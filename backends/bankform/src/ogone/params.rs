@@ -1,5 +1,7 @@
 //! The parameters Ingenico covers by its signatures (eopayment's copy of the bank's lists).
 
+use polypay_core::BankData;
+
 /// Parameters signed in requests (SHA-IN). `NAME*XX*` stands for `NAME` followed by digits.
 pub(crate) const SHA_IN: &[&str] = &[
     "ACCEPTANCE",
@@ -453,22 +455,12 @@ const fn key_of(entry: &[u8], stems: bool) -> Option<&[u8]> {
     }
 }
 
-/// A key's first and last eight bytes, as two word loads (a shorter key, zero-padded, is
-/// both): with its length, what a key is hashed by (hashing every byte cost more than the
-/// rest of a lookup) and, up to 16 bytes, the whole key. Usable in constants, so that the
-/// indexes are built at compile time with it.
+/// A key's first and last eight bytes ([`BankData::name_words`]): with its length, what a
+/// key is hashed by (hashing every byte cost more than the rest of a lookup) and, up to 16
+/// bytes, the whole key. Usable in constants, so that the indexes are built at compile time
+/// with it.
 const fn words(key: &[u8]) -> (u64, u64) {
-    match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
-        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
-        _ => {
-            let (mut short, mut i) = (0u64, 0);
-            while i < key.len() {
-                short |= (key[i] as u64) << (8 * i);
-                i += 1;
-            }
-            (short, short)
-        }
-    }
+    BankData::name_words(key)
 }
 
 /// The hash of a key of length `len` from its [`words`], mixed by one multiplication.
