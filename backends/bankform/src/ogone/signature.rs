@@ -98,8 +98,10 @@ pub(crate) fn signing_text<'a>(
     SigningText { utf8, latin1 }
 }
 
-/// The SHA-OUT string in both encodings; `None` when a signed name comes twice (a return
-/// never has it: [`Received`](crate::common::received::Received) refuses repeated names).
+/// The SHA-OUT string in both encodings, from fields whose names are in upper case (as
+/// [`Received`](crate::common::received::Received) reads Ogone's: a name in another case is
+/// not signed, and a signature over it fails); `None` when a signed name comes twice (a
+/// return never has it: `Received` refuses repeated names).
 ///
 /// Same string as [`signing_text`] over the SHA-OUT list (tested), built without sorting: a
 /// signed name's place in that sorted list is its place in the string, so that the values
@@ -115,7 +117,7 @@ pub(crate) fn signing_text_out<'a>(
         if value.is_empty() {
             continue;
         }
-        let Some(place) = sha_out_place(&upper(name)) else {
+        let Some(place) = sha_out_place(name) else {
             continue;
         };
         let bit = 1u64 << place;

@@ -215,7 +215,8 @@ fn signing_order_is_string_order() {
 proptest::proptest! {
     /// The SHA-OUT string put together by places equals the sorted one, in both encodings, for
     /// any set of distinct names (signed or not, any case, empty values included); a signed
-    /// name given twice is refused.
+    /// name given twice is refused. (Names reach it upper-cased, as `Received` reads them; a
+    /// name in another case is not signed.)
     #[test]
     fn sha_out_by_places_is_the_sorted_string(
         picks in proptest::collection::vec((0usize..80, "[a-zA-Z0-9.éï€ ]{0,6}", proptest::bool::ANY), 0..30),
@@ -236,14 +237,29 @@ proptest::proptest! {
         }
         let iter = || fields.iter().map(|(n, v)| (n.as_str(), v.as_str()));
         let sorted = signature::signing_text(iter(), &params::SHA_OUT_LIST, &key);
-        let placed = signature::signing_text_out(iter(), &key).expect("distinct names");
+        // Names in upper case, as received.
+        let upper: Vec<(String, &str)> = iter().map(|(n, v)| (n.to_ascii_uppercase(), v)).collect();
+        let placed = signature::signing_text_out(upper.iter().map(|(n, v)| (n.as_str(), *v)), &key)
+            .expect("distinct names");
         proptest::prop_assert_eq!(&placed.utf8, &sorted.utf8);
         proptest::prop_assert_eq!(&placed.latin1, &sorted.latin1);
         // The same signed name twice (as received, once in each case) is refused.
         if let Some((n, v)) = fields.iter().find(|(n, v)| !v.is_empty() && params::listed(&params::SHA_OUT_LIST, &n.to_ascii_uppercase())) {
-            let lower = n.to_ascii_lowercase();
-            let twice = iter().chain([(lower.as_str(), v.as_str())]);
+            let n = n.to_ascii_uppercase();
+            let twice = upper.iter().map(|(n, v)| (n.as_str(), *v)).chain([(n.as_str(), v.as_str())]);
             proptest::prop_assert!(signature::signing_text_out(twice, &key).is_none());
         }
     }
+}
+
+/// Names reach the SHA-OUT string upper-cased: one in another case is not signed.
+#[test]
+fn sha_out_signs_upper_case_names_only() {
+    let text = |name| {
+        signature::signing_text_out([(name, "7.5"), ("STATUS", "9")].into_iter(), "K")
+            .expect("distinct names")
+            .utf8
+    };
+    assert_eq!(text("AMOUNT"), "AMOUNT=7.5KSTATUS=9K");
+    assert_eq!(text("amount"), "STATUS=9K");
 }
