@@ -158,35 +158,79 @@ pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
 /// when some character has none.
 fn latin1_into(s: &str, bytes: &mut Vec<u8>) -> bool {
     // In UTF-8, U+0080..U+00FF are the two-byte sequences led by 0xC2 or 0xC3; any other
-    // lead byte is a character latin-1 does not have. Eight bytes are read at a time: written
-    // whole, then cut back to the ASCII ones before the first that is not (found from the
-    // word's high bits), which is converted on its own.
-    let mut rest = s.as_bytes();
-    loop {
-        let ascii = match rest.split_first_chunk::<8>() {
-            Some((word, _)) => {
-                let high = u64::from_le_bytes(*word) & 0x8080_8080_8080_8080;
-                let ascii = (high.trailing_zeros() / 8) as usize;
-                let len = bytes.len();
-                bytes.extend_from_slice(word);
-                bytes.truncate(len + ascii);
-                ascii
-            }
-            None => {
-                let ascii = rest.iter().take_while(|b| b.is_ascii()).count();
-                bytes.extend_from_slice(&rest[..ascii]);
-                ascii
-            }
+    // lead byte is a character latin-1 does not have. The text is read eight bytes at a
+    // time: a word of ASCII is written as it is, a word holding one such character (the
+    // common case: a key or a name with an accent) is converted in registers and written as
+    // seven bytes; anything else is written up to its first character that is not ASCII,
+    // which is converted on its own. The output is never longer than the input, so it is
+    // sized once, with a word of room for whole-word writes, and cut to length at the end.
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let src = s.as_bytes();
+    let start = bytes.len();
+    bytes.resize(start + src.len() + 8, 0);
+    let (mut r, mut w) = (0, start);
+    let put = |bytes: &mut Vec<u8>, at: usize, word: u64| {
+        if let Some(out) = bytes.get_mut(at..at + 8) {
+            out.copy_from_slice(&word.to_le_bytes());
+        }
+    };
+    let ok = loop {
+        let Some(&chunk) = src.get(r..).and_then(<[u8]>::first_chunk::<8>) else {
+            break latin1_tail(src.get(r..).unwrap_or_default(), bytes, &mut w);
         };
-        rest = match &rest[ascii..] {
-            [] => return true,
-            [lead @ (0xc2 | 0xc3), next, tail @ ..] => {
-                bytes.push(((lead & 0x03) << 6) | (next & 0x3f));
-                tail
+        let word = u64::from_le_bytes(chunk);
+        let high = word & HIGH;
+        if high == 0 {
+            put(bytes, w, word);
+            (r, w) = (r + 8, w + 8);
+            continue;
+        }
+        // The first byte that is not ASCII, and whether it leads a latin-1 character whose
+        // continuation byte is the only other one of the word that is not ASCII.
+        let p = (high.trailing_zeros() / 8) as usize;
+        let lead = (word >> (8 * p)) as u8;
+        let after = high.checked_shr(8 * (p as u32 + 2)).unwrap_or(0);
+        if p < 7 && matches!(lead, 0xc2 | 0xc3) && after == 0 {
+            let next = (word >> (8 * (p + 1))) as u8;
+            let latin = u64::from(((lead & 0x03) << 6) | (next & 0x3f));
+            let below = word & ((1u64 << (8 * p)) - 1);
+            let above = word.checked_shr(8 * (p as u32 + 2)).unwrap_or(0) << (8 * (p + 1));
+            put(bytes, w, below | latin << (8 * p) | above);
+            (r, w) = (r + 8, w + 7);
+            continue;
+        }
+        // The ASCII bytes before it, then it on its own.
+        put(bytes, w, word);
+        (r, w) = (r + p, w + p);
+        match src.get(r..r + 2) {
+            Some(&[lead @ (0xc2 | 0xc3), next]) => {
+                if let Some(b) = bytes.get_mut(w) {
+                    *b = ((lead & 0x03) << 6) | (next & 0x3f);
+                }
+                (r, w) = (r + 2, w + 1);
             }
-            [b, ..] if b.is_ascii() => &rest[ascii..],
+            _ => break false,
+        }
+    };
+    bytes.truncate(w);
+    ok
+}
+
+/// Converts the last bytes (fewer than eight) of [`latin1_into`]'s text one by one, writing
+/// at `*w`.
+fn latin1_tail(mut rest: &[u8], bytes: &mut [u8], w: &mut usize) -> bool {
+    loop {
+        let (byte, tail) = match rest {
+            [] => return true,
+            [b, tail @ ..] if b.is_ascii() => (*b, tail),
+            [lead @ (0xc2 | 0xc3), next, tail @ ..] => (((lead & 0x03) << 6) | (next & 0x3f), tail),
             _ => return false,
         };
+        if let Some(b) = bytes.get_mut(*w) {
+            *b = byte;
+        }
+        *w += 1;
+        rest = tail;
     }
 }
 

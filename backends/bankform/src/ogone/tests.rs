@@ -213,6 +213,15 @@ fn signing_order_is_string_order() {
 }
 
 proptest::proptest! {
+    /// The word-at-a-time conversion agrees with a character-by-character one on any mix of
+    /// ASCII, latin-1 and other characters.
+    #[test]
+    fn latin1_as_by_characters(s in "[a-zé€ïÿ\u{80}\u{100}😀 ]{0,40}") {
+        let by_chars: Option<Vec<u8>> =
+            s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
+        proptest::prop_assert_eq!(signature::latin1(&s), by_chars);
+    }
+
     /// The SHA-OUT string put together by places equals the sorted one, in both encodings, for
     /// any set of distinct names (signed or not, any case, empty values included); a signed
     /// name given twice is refused. (Names reach it upper-cased, as `Received` reads them; a
