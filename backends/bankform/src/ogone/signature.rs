@@ -28,22 +28,49 @@ pub(crate) fn signing_string<'a>(
     list: &List,
     key: &str,
 ) -> String {
-    signing_text(fields, list, key).utf8
+    String::from_utf8(signing_text(fields, list, key).utf8().to_vec()).unwrap_or_default()
 }
 
-/// The string to hash, as UTF-8 and as ISO-8859-1 bytes.
+/// The string to hash, as UTF-8 and as ISO-8859-1 bytes, in one buffer: the UTF-8 bytes
+/// followed by the latin-1 ones, if any.
 pub(crate) struct SigningText {
-    /// The string.
-    pub(crate) utf8: String,
-    /// Its ISO-8859-1 bytes when they differ from the UTF-8 ones (some character is not
-    /// ASCII) and exist (every character is in latin-1).
-    pub(crate) latin1: Option<Vec<u8>>,
+    bytes: Vec<u8>,
+    utf8_len: usize,
 }
 
 impl SigningText {
+    /// Room for a string of `len` bytes in both encodings (and the word of room
+    /// [`latin1_into`] writes past its output).
+    fn with_capacity(len: usize) -> Vec<u8> {
+        Vec::with_capacity(2 * len + 8)
+    }
+
+    /// The string whose UTF-8 bytes are `bytes`, with its latin-1 bytes appended when they
+    /// differ (some character is not ASCII) and exist (every character is in latin-1).
+    fn new(mut bytes: Vec<u8>) -> SigningText {
+        let utf8_len = bytes.len();
+        if !bytes.is_ascii() {
+            bytes.resize(2 * utf8_len + 8, 0);
+            let (utf8, out) = bytes.split_at_mut(utf8_len);
+            let latin1_len = latin1_into(utf8, out).unwrap_or(0);
+            bytes.truncate(utf8_len + latin1_len);
+        }
+        SigningText { bytes, utf8_len }
+    }
+
+    /// The UTF-8 bytes.
+    pub(crate) fn utf8(&self) -> &[u8] {
+        self.bytes.get(..self.utf8_len).unwrap_or_default()
+    }
+
+    /// The ISO-8859-1 bytes when they differ from the UTF-8 ones and exist.
+    pub(crate) fn latin1(&self) -> Option<&[u8]> {
+        self.bytes.get(self.utf8_len..).filter(|b| !b.is_empty())
+    }
+
     /// The bytes Ogone hashes by default: latin-1 when possible, else UTF-8.
     pub(crate) fn preferred(&self) -> &[u8] {
-        self.latin1.as_deref().unwrap_or(self.utf8.as_bytes())
+        self.latin1().unwrap_or(self.utf8())
     }
 }
 
@@ -82,20 +109,14 @@ pub(crate) fn signing_text<'a>(
         .iter()
         .map(|(_, n, v)| n.len() + v.len() + key.len() + 1)
         .sum();
-    let mut utf8 = String::with_capacity(len);
+    let mut utf8 = SigningText::with_capacity(len);
     for (_, name, value) in &p {
-        utf8.push_str(name);
-        utf8.push('=');
-        utf8.push_str(value);
-        utf8.push_str(key);
+        utf8.extend_from_slice(name.as_bytes());
+        utf8.push(b'=');
+        utf8.extend_from_slice(value.as_bytes());
+        utf8.extend_from_slice(key.as_bytes());
     }
-    let latin1 = if utf8.is_ascii() {
-        None
-    } else {
-        let mut bytes = Vec::with_capacity(utf8.len());
-        latin1_into(&utf8, &mut bytes).then_some(bytes)
-    };
-    SigningText { utf8, latin1 }
+    SigningText::new(utf8)
 }
 
 /// The SHA-OUT string in both encodings, from fields whose names are in upper case (as
@@ -128,60 +149,55 @@ pub(crate) fn signing_text_out<'a>(
         values[place as usize] = value;
         len += name.len() + value.len() + key.len() + 1;
     }
-    let mut utf8 = String::with_capacity(len);
+    let mut utf8 = SigningText::with_capacity(len);
     let mut rest = present;
     while rest != 0 {
         let place = rest.trailing_zeros() as usize;
         rest &= rest - 1;
-        utf8.push_str(SHA_OUT.get(place).copied().unwrap_or_default());
-        utf8.push('=');
-        utf8.push_str(values[place]);
-        utf8.push_str(key);
+        let name = SHA_OUT.get(place).copied().unwrap_or_default();
+        utf8.extend_from_slice(name.as_bytes());
+        utf8.push(b'=');
+        utf8.extend_from_slice(values[place].as_bytes());
+        utf8.extend_from_slice(key.as_bytes());
     }
-    let latin1 = if utf8.is_ascii() {
-        None
-    } else {
-        let mut bytes = Vec::with_capacity(utf8.len());
-        latin1_into(&utf8, &mut bytes).then_some(bytes)
-    };
-    Some(SigningText { utf8, latin1 })
+    Some(SigningText::new(utf8))
 }
 
 /// The ISO-8859-1 bytes of `s`, if every character has one.
 #[cfg(test)]
 pub(crate) fn latin1(s: &str) -> Option<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(s.len());
-    latin1_into(s, &mut bytes).then_some(bytes)
+    let mut bytes = vec![0; s.len() + 8];
+    let len = latin1_into(s.as_bytes(), &mut bytes)?;
+    bytes.truncate(len);
+    Some(bytes)
 }
 
-/// Appends the ISO-8859-1 bytes of `s` to `bytes`; `false` (with `bytes` partly written)
-/// when some character has none.
-fn latin1_into(s: &str, bytes: &mut Vec<u8>) -> bool {
+/// Writes the ISO-8859-1 bytes of the UTF-8 text `src` to the start of `out` (at least a
+/// word longer than `src`) and says how many there are; `None` when some character has none.
+fn latin1_into(src: &[u8], out: &mut [u8]) -> Option<usize> {
     // In UTF-8, U+0080..U+00FF are the two-byte sequences led by 0xC2 or 0xC3; any other
     // lead byte is a character latin-1 does not have. The text is read eight bytes at a
     // time: a word of ASCII is written as it is, a word holding one such character (the
     // common case: a key or a name with an accent) is converted in registers and written as
     // seven bytes; anything else is written up to its first character that is not ASCII,
-    // which is converted on its own. The output is never longer than the input, so it is
-    // sized once, with a word of room for whole-word writes, and cut to length at the end.
+    // which is converted on its own. The output is never longer than the input, so whole
+    // words can be written (the word of room past it takes the last one).
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let src = s.as_bytes();
-    let start = bytes.len();
-    bytes.resize(start + src.len() + 8, 0);
-    let (mut r, mut w) = (0, start);
-    let put = |bytes: &mut Vec<u8>, at: usize, word: u64| {
-        if let Some(out) = bytes.get_mut(at..at + 8) {
+    let (mut r, mut w) = (0, 0);
+    let mut put = |at: usize, word: u64| {
+        if let Some(out) = out.get_mut(at..at + 8) {
             out.copy_from_slice(&word.to_le_bytes());
         }
     };
-    let ok = loop {
+    loop {
         let Some(&chunk) = src.get(r..).and_then(<[u8]>::first_chunk::<8>) else {
-            break latin1_tail(src.get(r..).unwrap_or_default(), bytes, &mut w);
+            let tail = out.get_mut(w..).unwrap_or_default();
+            return latin1_tail(src.get(r..).unwrap_or_default(), tail).map(|n| w + n);
         };
         let word = u64::from_le_bytes(chunk);
         let high = word & HIGH;
         if high == 0 {
-            put(bytes, w, word);
+            put(w, word);
             (r, w) = (r + 8, w + 8);
             continue;
         }
@@ -195,41 +211,36 @@ fn latin1_into(s: &str, bytes: &mut Vec<u8>) -> bool {
             let latin = u64::from(((lead & 0x03) << 6) | (next & 0x3f));
             let below = word & ((1u64 << (8 * p)) - 1);
             let above = word.checked_shr(8 * (p as u32 + 2)).unwrap_or(0) << (8 * (p + 1));
-            put(bytes, w, below | latin << (8 * p) | above);
+            put(w, below | latin << (8 * p) | above);
             (r, w) = (r + 8, w + 7);
             continue;
         }
         // The ASCII bytes before it, then it on its own.
-        put(bytes, w, word);
+        put(w, word);
         (r, w) = (r + p, w + p);
         match src.get(r..r + 2) {
             Some(&[lead @ (0xc2 | 0xc3), next]) => {
-                if let Some(b) = bytes.get_mut(w) {
-                    *b = ((lead & 0x03) << 6) | (next & 0x3f);
-                }
+                put(w, u64::from(((lead & 0x03) << 6) | (next & 0x3f)));
                 (r, w) = (r + 2, w + 1);
             }
-            _ => break false,
+            _ => return None,
         }
-    };
-    bytes.truncate(w);
-    ok
+    }
 }
 
-/// Converts the last bytes (fewer than eight) of [`latin1_into`]'s text one by one, writing
-/// at `*w`.
-fn latin1_tail(mut rest: &[u8], bytes: &mut [u8], w: &mut usize) -> bool {
+/// Converts the last bytes (fewer than eight) of [`latin1_into`]'s text one by one into
+/// `out`, saying how many were written.
+fn latin1_tail(mut rest: &[u8], out: &mut [u8]) -> Option<usize> {
+    let mut w = 0;
     loop {
         let (byte, tail) = match rest {
-            [] => return true,
+            [] => return Some(w),
             [b, tail @ ..] if b.is_ascii() => (*b, tail),
             [lead @ (0xc2 | 0xc3), next, tail @ ..] => (((lead & 0x03) << 6) | (next & 0x3f), tail),
-            _ => return false,
+            _ => return None,
         };
-        if let Some(b) = bytes.get_mut(*w) {
-            *b = byte;
-        }
-        *w += 1;
+        *out.get_mut(w)? = byte;
+        w += 1;
         rest = tail;
     }
 }
@@ -286,12 +297,14 @@ pub(crate) fn verify_out<'a>(
     let Some(text) = signing_text_out(fields, key) else {
         return false;
     };
-    let utf8 = digest(algo, text.utf8.as_bytes());
+    let utf8 = digest(algo, text.utf8());
     // The received signature is decoded once, for both comparisons.
     let Some(got) = sign::HexDigest::parse(received, utf8.as_bytes().len()) else {
         return false;
     };
     // For ASCII text both encodings are the same bytes: one digest answers for both.
-    let latin = (text.latin1.as_deref()).is_some_and(|b| got.ct_eq(digest(algo, b).as_bytes()));
+    let latin = text
+        .latin1()
+        .is_some_and(|b| got.ct_eq(digest(algo, b).as_bytes()));
     got.ct_eq(utf8.as_bytes()) | latin
 }
