@@ -494,9 +494,11 @@ impl fmt::Debug for BankData {
 }
 
 mod from_text;
+mod name_set;
 mod serde_impls;
 mod text_fields;
 
+pub use name_set::NameSet;
 pub use text_fields::TextFields;
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub mod testkit;
 
 pub use adjustment::{Adjustment, StatusQuery};
 pub use backend::{Backend, Context, Exchange, Step};
-pub use bank_data::{BankData, TextFields};
+pub use bank_data::{BankData, NameSet, TextFields};
 pub use capabilities::{AmountLimit, Capabilities};
 #[cfg(feature = "client")]
 pub use client::{BoxFuture, HttpExecutor, Payment, Policy, ReqwestExecutor};

@@ -215,3 +215,28 @@ fn text_fields_follow_each_text() {
         assert!(format!("{:?}", data.text_fields()).starts_with("[(\"n0\""));
     }
 }
+
+proptest::proptest! {
+    /// Reading a set of names in one pass gives what reading them one by one gives, in the
+    /// compact form and in the map form, for names present, absent, repeated in the set, and
+    /// values that are not text.
+    #[test]
+    fn name_sets_read_as_single_lookups(
+        fields in proptest::collection::vec(("[a-d]{1,3}", "[0-9]{0,3}", proptest::bool::ANY), 0..20),
+    ) {
+        const SET: NameSet<8> = NameSet::new(["a", "b", "ab", "abc", "zz", "a", "dd", ""]);
+        let mut data = BankData::new();
+        for (name, value, json) in &fields {
+            if *json {
+                data.insert_json(name, serde_json::json!(value.len()));
+            } else {
+                data.insert_str(name, value);
+            }
+        }
+        let one_by_one = SET.names().map(|n| data.get_str(n));
+        proptest::prop_assert_eq!(data.get_strs(&SET), one_by_one);
+        // The map form, once built.
+        let _ = data.get("a");
+        proptest::prop_assert_eq!(data.get_strs(&SET), one_by_one);
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use polypay_core::{BankData, Error, Incoming, Result};
+use polypay_core::{BankData, Error, Incoming, NameSet, Result};
 
 /// Longest query string or body a bank return may have. Real returns are a few kilobytes;
 /// anything far larger is refused before it is parsed.
@@ -125,11 +125,14 @@ impl<'a> Received<'a> {
         self.data.get_str(name)
     }
 
+    /// The values of the names of `set`, in its order (one pass over the fields).
+    pub(crate) fn get_all<const N: usize>(&self, set: &NameSet<N>) -> [Option<&str>; N] {
+        self.data.get_strs(set)
+    }
+
     /// The value of `name`, or a [`Error::Malformed`] naming it.
     pub(crate) fn require(&self, name: &str, backend: &str) -> Result<&str> {
-        self.get(name).ok_or_else(|| {
-            Error::malformed(format!("the {backend} return has no {name} parameter"))
-        })
+        self.get(name).ok_or_else(|| missing(name, backend))
     }
 
     /// Whether every one of `names` is present.
@@ -154,6 +157,11 @@ impl<'a> Received<'a> {
     pub(crate) fn into_bank_data(self) -> BankData {
         self.data
     }
+}
+
+/// The [`Error::Malformed`] of a `backend` return that lacks `name`.
+pub(crate) fn missing(name: &str, backend: &str) -> Error {
+    Error::malformed(format!("the {backend} return has no {name} parameter"))
 }
 
 /// `(name, value)` pairs as `bank_data`: the names and values copied back to back into one

@@ -1,12 +1,14 @@
 //! Reading the return / notification (IPN): signature first, then the status.
 
 use jiff::tz::TimeZone;
-use polypay_core::{Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent};
+use polypay_core::{
+    Error, Incoming, NameSet, PaymentResponse, PaymentStatus, Result, ReturnContent,
+};
 
 use super::SystemPay;
 use super::signature;
 use crate::common::money;
-use crate::common::received::Received;
+use crate::common::received::{Received, missing};
 use crate::common::text;
 use crate::common::time;
 
@@ -49,21 +51,91 @@ fn auth_code(value: &str) -> PaymentStatus {
     }
 }
 
+/// The fields a return is read by, looked up together (one pass over the return).
+pub(crate) struct Fields<'r> {
+    ctx_mode: Option<&'r str>,
+    signature: Option<&'r str>,
+    eopayment_trans_id: Option<&'r str>,
+    trans_date: Option<&'r str>,
+    trans_id: Option<&'r str>,
+    result: Option<&'r str>,
+    trans_status: Option<&'r str>,
+    auth_result: Option<&'r str>,
+    trans_uuid: Option<&'r str>,
+    auth_number: Option<&'r str>,
+    amount: Option<&'r str>,
+    currency: Option<&'r str>,
+    effective_creation_date: Option<&'r str>,
+}
+
+/// The names of [`Fields`], in its order.
+const FIELDS: NameSet<13> = NameSet::new([
+    "vads_ctx_mode",
+    "signature",
+    "vads_ext_info_eopayment_trans_id",
+    "vads_trans_date",
+    "vads_trans_id",
+    "vads_result",
+    "vads_trans_status",
+    "vads_auth_result",
+    "vads_trans_uuid",
+    "vads_auth_number",
+    "vads_amount",
+    "vads_currency",
+    "vads_effective_creation_date",
+]);
+
+impl<'r> Fields<'r> {
+    /// The fields of `r`.
+    pub(crate) fn of(r: &'r Received<'_>) -> Fields<'r> {
+        let [
+            ctx_mode,
+            signature,
+            eopayment_trans_id,
+            trans_date,
+            trans_id,
+            result,
+            trans_status,
+            auth_result,
+            trans_uuid,
+            auth_number,
+            amount,
+            currency,
+            effective_creation_date,
+        ] = r.get_all(&FIELDS);
+        Fields {
+            ctx_mode,
+            signature,
+            eopayment_trans_id,
+            trans_date,
+            trans_id,
+            result,
+            trans_status,
+            auth_result,
+            trans_uuid,
+            auth_number,
+            amount,
+            currency,
+            effective_creation_date,
+        }
+    }
+}
+
 /// The status of a return, and the bank's words for it.
-pub(crate) fn status(r: &Received<'_>) -> (PaymentStatus, String) {
-    let result = r.get("vads_result");
+pub(crate) fn status(r: &Fields<'_>) -> (PaymentStatus, String) {
+    let result = r.result;
     let text = match result {
         None => "no vads_result field".to_owned(),
         Some(code) => text::concat(&[code, ": ", result_code(code).1]),
     };
-    if let Some(trans) = r.get("vads_trans_status")
+    if let Some(trans) = r.trans_status
         && let Some(status) = trans_status(trans)
     {
         return (status, text::concat(&[trans, " (", &text, ")"]));
     }
     let mut status = result.map_or(PaymentStatus::Error, |c| result_code(c).0);
     if status == PaymentStatus::Error
-        && let Some(auth) = r.get("vads_auth_result")
+        && let Some(auth) = r.auth_result
         && matches!(
             auth_code(auth),
             PaymentStatus::Denied | PaymentStatus::Cancelled
@@ -75,28 +147,25 @@ pub(crate) fn status(r: &Received<'_>) -> (PaymentStatus, String) {
 }
 
 /// The id `request` returned: the caller's id echoed back, else `date_transid`.
-pub(crate) fn reference(r: &Received<'_>) -> Option<String> {
-    if let Some(id) = r.get("vads_ext_info_eopayment_trans_id") {
+pub(crate) fn reference(r: &Fields<'_>) -> Option<String> {
+    if let Some(id) = r.eopayment_trans_id {
         return Some(id.to_owned());
     }
-    Some(text::concat(&[
-        r.get("vads_trans_date")?,
-        "_",
-        r.get("vads_trans_id")?,
-    ]))
+    Some(text::concat(&[r.trans_date?, "_", r.trans_id?]))
 }
 
 impl SystemPay {
     /// Parses and verifies a return.
     pub(crate) fn parse_response(&self, incoming: &Incoming) -> Result<PaymentResponse> {
-        let r = Received::parse(incoming)?;
-        let ctx = r.require("vads_ctx_mode", self.flavor.kind())?;
+        let received = Received::parse(incoming)?;
+        let r = Fields::of(&received);
+        let ctx = (r.ctx_mode).ok_or_else(|| missing("vads_ctx_mode", self.flavor.kind()))?;
         let id = reference(&r).ok_or_else(|| {
             Error::malformed("the SystemPay return has neither vads_ext_info_eopayment_trans_id nor vads_trans_date and vads_trans_id")
         })?;
-        let verified = match (r.get("signature"), self.key_for(ctx)) {
+        let verified = match (r.signature, self.key_for(ctx)) {
             (Some(sig), Some(key)) => {
-                signature::verify(self.config.signature_algo, &key, r.iter(), sig)
+                signature::verify(self.config.signature_algo, &key, received.iter(), sig)
             }
             _ => false,
         };
@@ -104,17 +173,17 @@ impl SystemPay {
         let mut resp = PaymentResponse::with_verification(status, verified);
         resp.order_id = Some(id);
         resp.transaction_id = r
-            .get("vads_trans_uuid")
-            .or(r.get("vads_auth_number"))
+            .trans_uuid
+            .or(r.auth_number)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
-        resp.amount = money::reported(r.get("vads_amount"), r.get("vads_currency"));
+        resp.amount = money::reported(r.amount, r.currency);
         resp.bank_status = Some(text);
         resp.test = ctx == "TEST";
         resp.transaction_date = r
-            .get("vads_effective_creation_date")
+            .effective_creation_date
             .and_then(|d| time::parse_compact(d, &TimeZone::UTC));
-        resp.bank_data = r.into_bank_data();
+        resp.bank_data = received.into_bank_data();
         // The notification (IPN) only needs an HTTP 200; the body shows in the back office.
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
@@ -122,8 +191,9 @@ impl SystemPay {
 
     /// Whether a return looks like one of this backend's, and its id.
     pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
-        let r = Received::parse(incoming).ok()?;
-        r.has_all(&["signature", "vads_ctx_mode", "vads_auth_result"])
+        let received = Received::parse(incoming).ok()?;
+        let r = Fields::of(&received);
+        (r.signature.is_some() && r.ctx_mode.is_some() && r.auth_result.is_some())
             .then(|| reference(&r))
             .flatten()
     }
@@ -140,7 +210,7 @@ mod tests {
 
     #[test]
     fn status_mapping() {
-        let s = |q: &str| status(&parsed(q)).0;
+        let s = |q: &str| status(&Fields::of(&parsed(q))).0;
         use PaymentStatus::*;
         assert_eq!(s("vads_result=00"), Paid);
         assert_eq!(s("vads_result=05"), Denied);
@@ -174,20 +244,15 @@ mod tests {
 
     #[test]
     fn references() {
+        let refer = |q: &str| reference(&Fields::of(&parsed(q)));
         assert_eq!(
-            reference(&parsed(
-                "vads_trans_date=20200101000000&vads_trans_id=ABC123"
-            ))
-            .as_deref(),
+            refer("vads_trans_date=20200101000000&vads_trans_id=ABC123").as_deref(),
             Some("20200101000000_ABC123")
         );
         assert_eq!(
-            reference(&parsed(
-                "vads_ext_info_eopayment_trans_id=mine&vads_trans_id=x"
-            ))
-            .as_deref(),
+            refer("vads_ext_info_eopayment_trans_id=mine&vads_trans_id=x").as_deref(),
             Some("mine")
         );
-        assert_eq!(reference(&parsed("vads_trans_id=x")), None);
+        assert_eq!(refer("vads_trans_id=x"), None);
     }
 }
