@@ -22,31 +22,13 @@ impl BankData {
             .map(|(n, v)| n.as_ref().len() + v.as_ref().len())
             .sum();
         let mut data = BankData::with_capacity(pairs.len(), bytes);
-        // Fingerprints side by side: the duplicate check is a tight loop over them.
-        let mut prints = [0u64; COMPACT_MAX];
-        let distinct = pairs.len() <= COMPACT_MAX
-            && pairs.iter().enumerate().all(|(i, (name, _))| {
-                let print = BankData::name_fingerprint(name.as_ref());
-                let earlier = prints.get(..i).unwrap_or_default();
-                // A tight scan of the fingerprints; names are compared only on a match.
-                let clash = earlier.contains(&print)
-                    && earlier.iter().enumerate().any(|(j, p)| {
-                        *p == print
-                            && pairs
-                                .get(j)
-                                .is_some_and(|(n, _)| n.as_ref() == name.as_ref())
-                    });
-                if let Some(slot) = prints.get_mut(i) {
-                    *slot = print;
-                }
-                !clash
-            });
-        if !distinct {
+        let name = |i: usize| pairs.get(i).map_or("", |(n, _)| n.as_ref());
+        let Some(prints) = distinct_prints(pairs.len(), name) else {
             for (n, v) in pairs {
                 data.insert_str(n.as_ref(), v.as_ref());
             }
             return data;
-        }
+        };
         for ((n, v), print) in pairs.iter().zip(prints) {
             let text = &mut data.text;
             let start = text.len();
@@ -93,26 +75,13 @@ impl BankData {
                 .and_then(|(n, _)| piece(n))
                 .unwrap_or_default()
         };
-        let mut prints = [0u64; COMPACT_MAX];
-        let distinct = fields.len() <= COMPACT_MAX
-            && (0..fields.len()).all(|i| {
-                let print = BankData::name_fingerprint(name(i));
-                let earlier = prints.get(..i).unwrap_or_default();
-                // A tight scan of the fingerprints; names are compared only on a match.
-                let clash = earlier.contains(&print)
-                    && (0..i).any(|j| earlier.get(j) == Some(&print) && name(j) == name(i));
-                if let Some(slot) = prints.get_mut(i) {
-                    *slot = print;
-                }
-                !clash
-            });
-        if !distinct {
+        let Some(prints) = distinct_prints(fields.len(), name) else {
             let pairs: Vec<(&str, &str)> = fields
                 .iter()
                 .map(|(n, v)| (piece(n).unwrap_or_default(), piece(v).unwrap_or_default()))
                 .collect();
             return Some(BankData::from_text_pairs(&pairs));
-        }
+        };
         let entries = fields
             .iter()
             .zip(prints)
@@ -128,4 +97,39 @@ impl BankData {
             map: OnceLock::new(),
         })
     }
+}
+
+/// The fingerprints of `n` names (`name(i)` for `i < n`), or `None` when some name comes twice
+/// or there are more than [`COMPACT_MAX`]. Repeats are found in one pass through an
+/// open-addressing table on the stack (a quadratic scan of the fingerprints cost more than
+/// the rest of building a return's data); names are compared only when fingerprints match.
+fn distinct_prints<'a>(n: usize, name: impl Fn(usize) -> &'a str) -> Option<[u64; COMPACT_MAX]> {
+    /// Twice as many slots as names: probe sequences stay short.
+    const SLOTS: usize = 2 * COMPACT_MAX;
+    const _: () = assert!(SLOTS.is_power_of_two() && COMPACT_MAX < u8::MAX as usize);
+    if n > COMPACT_MAX {
+        return None;
+    }
+    let mut prints = [0u64; COMPACT_MAX];
+    // Each slot holds 1 + the index of a name, or 0 when empty.
+    let mut table = [0u8; SLOTS];
+    for i in 0..n {
+        let print = BankData::name_fingerprint(name(i));
+        *prints.get_mut(i)? = print;
+        // The top bits of a fingerprint are its best mixed.
+        let mut slot = (print >> (64 - SLOTS.trailing_zeros())) as usize;
+        loop {
+            let entry = table.get_mut(slot)?;
+            if *entry == 0 {
+                *entry = i as u8 + 1;
+                break;
+            }
+            let j = usize::from(*entry - 1);
+            if prints.get(j) == Some(&print) && name(j) == name(i) {
+                return None;
+            }
+            slot = (slot + 1) & (SLOTS - 1);
+        }
+    }
+    Some(prints)
 }

@@ -240,3 +240,32 @@ proptest::proptest! {
         proptest::prop_assert_eq!(data.get_strs(&SET), one_by_one);
     }
 }
+
+proptest::proptest! {
+    /// Built at once (from pairs or from ranges of one buffer), the data is what inserting
+    /// the fields one by one gives, in order, whatever repeats there are and up to past the
+    /// compact form's size.
+    #[test]
+    fn bulk_builds_are_inserts(
+        pairs in proptest::collection::vec(("[a-c]{0,3}|[a-z_]{8,20}", "[0-9]{0,2}"), 0..70),
+    ) {
+        let mut one = BankData::new();
+        for (n, v) in &pairs {
+            one.insert_str(n, v);
+        }
+        let bulk = BankData::from_text_pairs(&pairs);
+        let json = |d: &BankData| serde_json::to_string(d).unwrap_or_default();
+        proptest::prop_assert_eq!(json(&bulk), json(&one));
+        let mut text = String::new();
+        let mut ranges = Vec::new();
+        for (n, v) in &pairs {
+            let name = text.len()..text.len() + n.len();
+            text.push_str(n);
+            let value = text.len()..text.len() + v.len();
+            text.push_str(v);
+            ranges.push((name, value));
+        }
+        let from_ranges = BankData::from_text_ranges(text, &ranges);
+        proptest::prop_assert_eq!(from_ranges.as_ref().map(json), Some(json(&one)));
+    }
+}
