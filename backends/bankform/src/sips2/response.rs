@@ -1,14 +1,17 @@
 //! Reading the Paypage return (browser POST) and the automatic response (server POST).
 
+use std::ops::Range;
+
 use polypay_core::{
-    Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent, Timestamp,
+    BankData, Error, Incoming, NameSet, PaymentResponse, PaymentStatus, Result, ReturnContent,
+    Timestamp,
 };
 
 use super::Sips2;
 use super::config::{SIMULATION_MERCHANT_ID, SealAlgorithm};
 use super::seal;
 use crate::common::money;
-use crate::common::received::{Received, pairs_to_bank_data};
+use crate::common::received::Received;
 use crate::common::text;
 use crate::common::time;
 
@@ -52,43 +55,92 @@ pub(crate) fn response_code(code: &str) -> (PaymentStatus, &'static str) {
     }
 }
 
-/// `Data` split on `|`, each piece on its first `=`, in order (borrowed from `data`).
-pub(crate) fn split_data(data: &str) -> Vec<(&str, &str)> {
+/// `Data` split on `|`, each piece on its first `=`: the ranges of `data` holding each name
+/// and value, in order (empty pieces skipped).
+pub(crate) fn split_data(data: &str) -> Vec<(Range<usize>, Range<usize>)> {
     let bytes = data.as_bytes();
     let mut fields = Vec::with_capacity(memchr::memchr_iter(b'|', bytes).count() + 1);
     let mut start = 0;
-    // `|` and `=` are ASCII: every index here is a character boundary.
     for end in memchr::memchr_iter(b'|', bytes).chain([bytes.len()]) {
-        let piece = data.get(start..end).unwrap_or_default();
-        start = end + 1;
-        if piece.is_empty() {
-            continue;
+        if end > start {
+            let piece = bytes.get(start..end).unwrap_or_default();
+            fields.push(match memchr::memchr(b'=', piece) {
+                Some(e) => (start..start + e, start + e + 1..end),
+                None => (start..end, end..end),
+            });
         }
-        fields.push(match memchr::memchr(b'=', piece.as_bytes()) {
-            Some(e) => (
-                piece.get(..e).unwrap_or_default(),
-                piece.get(e + 1..).unwrap_or_default(),
-            ),
-            None => (piece, ""),
-        });
+        start = end + 1;
     }
     fields
 }
 
-fn get<'a>(fields: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
-    fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+/// The fields of `Data` as bank data (one copy of the text, the fields ranges of it). `Data`
+/// is sealed as a whole, so a name given twice is not refused here: the seal decides (a field
+/// appended to a sealed `Data` breaks it); the last value is the one read, as in `bank_data`.
+pub(crate) fn data_fields(data: &str) -> Result<BankData> {
+    // `|` and `=` are ASCII: every range is on character boundaries.
+    BankData::from_text_ranges(data.to_owned(), &split_data(data))
+        .ok_or_else(|| Error::malformed("the Sips Data could not be split"))
+}
+
+/// The fields of `Data` a return is read by, looked up together.
+struct Fields<'d> {
+    reference: Option<&'d str>,
+    response_code: Option<&'d str>,
+    capture_mode: Option<&'d str>,
+    authorisation_id: Option<&'d str>,
+    amount: Option<&'d str>,
+    currency_code: Option<&'d str>,
+    merchant_id: Option<&'d str>,
+    date_time: Option<&'d str>,
+}
+
+/// The names of [`Fields`], in its order.
+const FIELDS: NameSet<8> = NameSet::new([
+    "transactionReference",
+    "responseCode",
+    "captureMode",
+    "authorisationId",
+    "amount",
+    "currencyCode",
+    "merchantId",
+    "transactionDateTime",
+]);
+
+impl<'d> Fields<'d> {
+    fn of(data: &'d BankData) -> Fields<'d> {
+        let [
+            reference,
+            response_code,
+            capture_mode,
+            authorisation_id,
+            amount,
+            currency_code,
+            merchant_id,
+            date_time,
+        ] = data.get_strs(&FIELDS);
+        Fields {
+            reference,
+            response_code,
+            capture_mode,
+            authorisation_id,
+            amount,
+            currency_code,
+            merchant_id,
+            date_time,
+        }
+    }
 }
 
 impl Sips2 {
     /// The status of the `Data` fields.
-    fn status(fields: &[(&str, &str)]) -> (PaymentStatus, String) {
-        match get(fields, "responseCode") {
+    fn status(fields: &Fields<'_>) -> (PaymentStatus, String) {
+        match fields.response_code {
             None => (PaymentStatus::Error, "no responseCode".into()),
             Some(code) => {
                 let (mut status, text) = response_code(code);
                 // Authorised, to be captured by `validate`.
-                if status == PaymentStatus::Paid && get(fields, "captureMode") == Some("VALIDATION")
-                {
+                if status == PaymentStatus::Paid && fields.capture_mode == Some("VALIDATION") {
                     status = PaymentStatus::Accepted;
                 }
                 (status, text::concat(&[code, ": ", text]))
@@ -122,21 +174,22 @@ impl Sips2 {
             }
         };
         let verified = seal::verify_paypage(algo, data, self.seal_key(), seal);
-        let fields = split_data(data);
-        let reference = get(&fields, "transactionReference")
+        let data = data_fields(data)?;
+        let fields = Fields::of(&data);
+        let reference = (fields.reference)
             .ok_or_else(|| Error::malformed("the Sips Data has no transactionReference"))?;
         let (status, text) = Self::status(&fields);
         let mut resp = PaymentResponse::with_verification(status, verified);
         resp.order_id = Some(reference.to_owned());
-        resp.transaction_id = get(&fields, "authorisationId")
+        resp.transaction_id = (fields.authorisation_id)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
-        resp.amount = money::reported(get(&fields, "amount"), get(&fields, "currencyCode"));
+        resp.amount = money::reported(fields.amount, fields.currency_code);
         resp.bank_status = Some(text);
-        resp.test = get(&fields, "merchantId") == Some(SIMULATION_MERCHANT_ID)
+        resp.test = fields.merchant_id == Some(SIMULATION_MERCHANT_ID)
             || self.config.platform == super::Platform::Test;
-        resp.transaction_date = get(&fields, "transactionDateTime").and_then(|d| self.date(d));
-        resp.bank_data = pairs_to_bank_data(&fields);
+        resp.transaction_date = fields.date_time.and_then(|d| self.date(d));
+        resp.bank_data = data;
         resp.return_content = Some(ReturnContent::text("OK"));
         Ok(resp)
     }
@@ -147,7 +200,8 @@ impl Sips2 {
         if !r.has_all(&["Data", "Seal", "InterfaceVersion"]) {
             return None;
         }
-        get(&split_data(r.get("Data")?), "transactionReference").map(str::to_owned)
+        let data = data_fields(r.get("Data")?).ok()?;
+        data.get_str("transactionReference").map(str::to_owned)
     }
 }
 
@@ -162,7 +216,11 @@ mod tests {
         assert_eq!(response_code("97").0, PaymentStatus::Expired);
         assert_eq!(response_code("17").0, PaymentStatus::Cancelled);
         assert_eq!(response_code("ZZ").0, PaymentStatus::Error);
-        let f = split_data("a=1|b=x=y||c");
-        assert_eq!(f, [("a", "1"), ("b", "x=y"), ("c", "")]);
+        let f = data_fields("a=1|b=x=y||c").unwrap();
+        let f: Vec<_> = f.text_fields().collect();
+        assert_eq!(f, [("a", Some("1")), ("b", Some("x=y")), ("c", Some(""))]);
+        let twice = data_fields("a=1|b=2|a=3").unwrap();
+        assert_eq!(twice.get_str("a"), Some("3"));
+        assert_eq!(twice.len(), 2);
     }
 }
