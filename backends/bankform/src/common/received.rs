@@ -86,29 +86,51 @@ impl<'a> Received<'a> {
             }
             Ok(start..text.len())
         };
+        // Each piece is found by one search for `&`, `%` or `+`: when it stops on a byte that
+        // needs decoding, the rest of the piece is skipped to its `&` (a return such as Sips'
+        // `Data` has a hundred escapes in one value) and only whether the other part of the
+        // piece needs decoding too is asked.
         let mut start = 0;
-        let mut coded: Option<(usize, usize)> = None;
-        let ends = memchr::memchr3_iter(b'&', b'%', b'+', bytes).chain([bytes.len()]);
-        for i in ends {
-            if bytes.get(i).is_some_and(|b| *b != b'&') {
-                coded = Some(coded.map_or((i, i), |(first, _)| (first, i)));
-                continue;
-            }
-            if i > start {
+        while start <= bytes.len() {
+            let rest = bytes.get(start..).unwrap_or_default();
+            let stop = memchr::memchr3(b'&', b'%', b'+', rest).map_or(bytes.len(), |i| start + i);
+            let coded_at = (bytes.get(stop).is_some_and(|b| *b != b'&')).then_some(stop);
+            let end = match coded_at {
+                None => stop,
+                Some(at) => {
+                    let after = bytes.get(at..).unwrap_or_default();
+                    memchr::memchr(b'&', after).map_or(bytes.len(), |i| at + i)
+                }
+            };
+            if end > start {
+                let whole = bytes.get(start..end).unwrap_or_default();
                 // `&` and `=` are ASCII, so these indices are character boundaries.
-                let eq = memchr::memchr(b'=', bytes.get(start..i).unwrap_or_default())
-                    .map(|e| start + e);
-                let field = match eq {
-                    Some(e) => (
-                        piece(start..e, coded.is_some_and(|(first, _)| first < e), true)?,
-                        piece(e + 1..i, coded.is_some_and(|(_, last)| last > e), false)?,
+                let eq = memchr::memchr(b'=', whole).map(|e| start + e);
+                let coded_in = |range: Range<usize>| {
+                    memchr::memchr2(b'%', b'+', bytes.get(range).unwrap_or_default()).is_some()
+                };
+                let field = match (eq, coded_at) {
+                    (Some(e), None) => (
+                        piece(start..e, false, true)?,
+                        piece(e + 1..end, false, false)?,
                     ),
-                    None => (piece(start..i, coded.is_some(), true)?, i..i),
+                    (Some(e), Some(at)) => {
+                        // The first coded byte is in the name, or else in the value.
+                        let (name_coded, value_coded) = if at < e {
+                            (true, coded_in(e + 1..end))
+                        } else {
+                            (false, true)
+                        };
+                        (
+                            piece(start..e, name_coded, true)?,
+                            piece(e + 1..end, value_coded, false)?,
+                        )
+                    }
+                    (None, coded) => (piece(start..end, coded.is_some(), true)?, end..end),
                 };
                 ranges.push(field);
             }
-            start = i + 1;
-            coded = None;
+            start = end + 1;
         }
         // Fewer fields than pieces: some name came twice.
         match BankData::from_text_ranges(text, &ranges) {
