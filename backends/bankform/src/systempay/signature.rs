@@ -9,6 +9,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use polypay_core::BankData;
+
 use super::config::SignatureAlgo;
 use crate::common::sign::{self, HmacSha256};
 
@@ -24,11 +26,12 @@ pub(crate) struct Key<'a> {
 /// A sort key of a `vads_*` name: the 8 bytes after `vads_`, zero-padded, big-endian. Names
 /// with different keys are ordered as their keys; equal keys are ordered by the full names.
 fn sort_key(name: &str) -> u64 {
-    let mut key = [0u8; 8];
-    for (k, b) in key.iter_mut().zip(name.bytes().skip(5)) {
-        *k = b;
+    let after = name.as_bytes().get(5..).unwrap_or_default();
+    match after.first_chunk::<8>() {
+        Some(word) => u64::from_be_bytes(*word),
+        // Shorter: its bytes zero-padded (little-endian), turned big-endian.
+        None => BankData::name_words(after).0.swap_bytes(),
     }
-    u64::from_be_bytes(key)
 }
 
 /// The signing string of `fields` (only `vads_*` names count; empty values keep their slot).
