@@ -174,27 +174,40 @@ impl FormFields {
             self.spans = keyed.into_iter().map(|(_, s)| s).collect();
             return;
         }
-        // Keys side by side, moved with their spans: forms are built nearly in order, so a
-        // (stable) insertion sort does a few comparisons per field.
+        // Keys side by side, moved with their spans. Forms are built nearly in order (a run
+        // of fields in order, then a few optional ones): a field already in place costs one
+        // comparison; one that is not is put in place by a binary search of the sorted fields
+        // before it and one rotation (stable: after the fields that sort equal to it).
         let mut keys = [0u128; ON_STACK];
         for (k, span) in keys.iter_mut().zip(&self.spans) {
             *k = key(span);
         }
+        let (Some(keys), spans) = (keys.get_mut(..n), &mut self.spans[..]) else {
+            return;
+        };
+        let sorts_before = |ka: u128, a: &Span, kb: u128, b: &Span| match ka.cmp(&kb) {
+            std::cmp::Ordering::Equal => name(a) < name(b),
+            o => o.is_lt(),
+        };
         for i in 1..n {
-            let mut j = i;
-            while j > 0 {
-                let (a, b) = (keys[j - 1], keys[j]);
-                let later = match a.cmp(&b) {
-                    std::cmp::Ordering::Equal => name(&self.spans[j]) < name(&self.spans[j - 1]),
-                    o => o.is_gt(),
-                };
-                if !later {
-                    break;
-                }
-                keys.swap(j - 1, j);
-                self.spans.swap(j - 1, j);
-                j -= 1;
+            let (k, span) = (keys[i], spans[i]);
+            if !sorts_before(k, &span, keys[i - 1], &spans[i - 1]) {
+                continue;
             }
+            let mut lo = 0;
+            let mut hi = i - 1;
+            // The first place whose field sorts after this one (in `lo..=hi`, since the
+            // field just before it does).
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if sorts_before(k, &span, keys[mid], &spans[mid]) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            keys[lo..=i].rotate_right(1);
+            spans[lo..=i].rotate_right(1);
         }
     }
 

@@ -132,3 +132,25 @@ fn order_counts_in_comparisons() {
     assert_ne!(ab, ba);
     assert_eq!(format!("{ab:?}"), r#"[("a", "1"), ("b", "2")]"#);
 }
+
+proptest::proptest! {
+    /// Sorting by name is the standard library's stable sort by name, for forms in any
+    /// order, nearly sorted ones, repeated names and names sharing long prefixes.
+    #[test]
+    fn sorts_as_a_stable_sort(
+        names in proptest::collection::vec("(vads_|vads_trans_|a)[a-c]{0,12}", 0..40),
+        sorted_first in 0usize..40,
+    ) {
+        let mut names = names;
+        let head = sorted_first.min(names.len());
+        names[..head].sort();
+        let mut f = FormFields::new();
+        for (i, n) in names.iter().enumerate() {
+            f.push(n, &i.to_string());
+        }
+        let mut expected = f.to_vec();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        f.sort_by_name();
+        proptest::prop_assert_eq!(f.to_vec(), expected);
+    }
+}
