@@ -134,10 +134,15 @@ impl FormFields {
     /// assert_eq!(f.iter().collect::<Vec<_>>(), [("a", "3"), ("b", "2"), ("c", "4")]);
     /// ```
     pub fn set(&mut self, name: &str, value: &str) -> usize {
-        let position = self
-            .spans
-            .iter()
-            .position(|s| self.name_bytes(s) == name.as_bytes());
+        // Form names often share a prefix (`vads_`): their last eight bytes, compared as a
+        // word, tell most apart before the bytes are compared.
+        let bytes = name.as_bytes();
+        let tail = |n: &[u8]| n.last_chunk::<8>().map(|w| u64::from_ne_bytes(*w));
+        let wanted = tail(bytes);
+        let position = self.spans.iter().position(|s| {
+            let candidate = self.name_bytes(s);
+            candidate.len() == bytes.len() && tail(candidate) == wanted && candidate == bytes
+        });
         let Some(index) = position else {
             self.push(name, value);
             return self.len() - 1;
@@ -145,6 +150,7 @@ impl FormFields {
         self.set_value(index, value);
         index
     }
+
     /// Sorts the fields by name (byte order), keeping fields of the same name in their order.
     /// Some banks sign the fields sorted by name.
     ///
