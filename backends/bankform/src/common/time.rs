@@ -49,34 +49,38 @@ pub(crate) const COMPACT: Layout = Layout {
 
 /// `now` in `tz` written with `layout`, without a format parser (this runs for every request).
 pub(crate) fn civil_text(now: Timestamp, tz: &TimeZone, layout: Layout) -> String {
-    let dt = tz.to_datetime(now);
-    let Ok(year) = u64::try_from(dt.year()) else {
-        return format_in(now, tz, layout.pattern);
-    };
-    if year > 9999 {
-        return format_in(now, tz, layout.pattern);
-    }
     let mut s = String::with_capacity(
         14 + 2 * layout.date.len() + layout.middle.len() + 2 * layout.time.len(),
     );
-    let two = |s: &mut String, n: i8| push_padded(s, u64::try_from(n).unwrap_or(0), 2);
-    push_padded(&mut s, year, 4);
-    s.push_str(layout.date);
-    two(&mut s, dt.month());
-    s.push_str(layout.date);
-    two(&mut s, dt.day());
-    s.push_str(layout.middle);
-    two(&mut s, dt.hour());
-    s.push_str(layout.time);
-    two(&mut s, dt.minute());
-    s.push_str(layout.time);
-    two(&mut s, dt.second());
+    push_civil_text(&mut s, now, tz, layout);
     s
 }
 
-/// `now` in UTC as `YYYYMMDDHHMMSS` (SystemPay's dates).
-pub(crate) fn compact_utc(now: Timestamp) -> String {
-    civil_text(now, &TimeZone::UTC, COMPACT)
+/// Appends [`civil_text`] to `out`.
+pub(crate) fn push_civil_text(out: &mut String, now: Timestamp, tz: &TimeZone, layout: Layout) {
+    let dt = tz.to_datetime(now);
+    let year = u64::try_from(dt.year()).ok().filter(|y| *y <= 9999);
+    let Some(year) = year else {
+        out.push_str(&format_in(now, tz, layout.pattern));
+        return;
+    };
+    let two = |s: &mut String, n: i8| push_padded(s, u64::try_from(n).unwrap_or(0), 2);
+    push_padded(out, year, 4);
+    out.push_str(layout.date);
+    two(out, dt.month());
+    out.push_str(layout.date);
+    two(out, dt.day());
+    out.push_str(layout.middle);
+    two(out, dt.hour());
+    out.push_str(layout.time);
+    two(out, dt.minute());
+    out.push_str(layout.time);
+    two(out, dt.second());
+}
+
+/// Appends `now` in UTC as `YYYYMMDDHHMMSS` (SystemPay's dates) to `out`.
+pub(crate) fn push_compact_utc(out: &mut String, now: Timestamp) {
+    push_civil_text(out, now, &TimeZone::UTC, COMPACT);
 }
 
 /// A civil date and time read with `pattern` and placed in `tz` (`None` when it does not

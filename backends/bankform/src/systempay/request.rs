@@ -18,14 +18,22 @@ use crate::common::time;
 /// day, is never `9` (ids `9xxxxx` are reserved for the back office).
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/// A `vads_trans_id` unique per shop and UTC day, as the bank requires.
+/// A [`push_transaction_id`] of its own.
+#[cfg(test)]
+pub(crate) fn transaction_id(cx: &Context<'_>) -> String {
+    let mut id = String::with_capacity(6);
+    push_transaction_id(&mut id, cx);
+    id
+}
+
+/// Appends a `vads_trans_id` unique per shop and UTC day, as the bank requires, to `out`.
 ///
 /// The first four characters encode the UTC time of day in hundredths of a second (8 640 000
 /// values < 62⁴, first character always a letter); the last two are drawn from the injected
 /// entropy (3 844 values). Two payments of one shop get the same id only when they start in
 /// the same hundredth of a second *and* draw the same two characters (1 in 3 844). A shop that
 /// needs a strict guarantee sets `vads_trans_id` itself (per payment, from its own counter).
-pub(crate) fn transaction_id(cx: &Context<'_>) -> String {
+pub(crate) fn push_transaction_id(out: &mut String, cx: &Context<'_>) {
     let t = TimeZone::UTC.to_datetime(cx.now).time();
     let centis = ((i64::from(t.hour()) * 60 + i64::from(t.minute())) * 60 + i64::from(t.second()))
         * 100
@@ -36,10 +44,8 @@ pub(crate) fn transaction_id(cx: &Context<'_>) -> String {
         *slot = ID_ALPHABET[n % 62];
         n /= 62;
     }
-    let mut id = String::with_capacity(6);
-    id.extend(head.iter().map(|b| char::from(*b)));
-    EntropyStream::new(&cx.entropy, "vads_trans_id").push_string(&mut id, ID_ALPHABET, 2);
-    id
+    out.extend(head.iter().map(|b| char::from(*b)));
+    EntropyStream::new(&cx.entropy, "vads_trans_id").push_string(out, ID_ALPHABET, 2);
 }
 
 /// The form values taken from the configuration, with their field names.
@@ -142,8 +148,19 @@ impl SystemPay {
             fields: Fields::with_capacity(24 + cfg.preset.len() + req.extra.len()),
             valid: self.config_values_valid,
         };
+        // The values polypay computes, written one after the other into one buffer (one
+        // allocation for the four): amount, currency, date, transaction id.
+        let mut computed = String::with_capacity(48);
+        text::push_padded(&mut computed, units, 1);
+        let amount_end = computed.len();
+        text::push_padded(&mut computed, u64::from(currency), 3);
+        let currency_end = computed.len();
+        time::push_compact_utc(&mut computed, cx.now);
+        let date_end = computed.len();
+        push_transaction_id(&mut computed, cx);
+        let part = |range: std::ops::Range<usize>| computed.get(range).unwrap_or_default();
         f.push_valid("vads_action_mode", "INTERACTIVE");
-        f.push("vads_amount", text::decimal(units));
+        f.push("vads_amount", part(0..amount_end));
         if capture_from_config {
             f.push_config("vads_capture_delay", &capture);
         } else {
@@ -151,7 +168,7 @@ impl SystemPay {
         }
         f.push_valid("vads_contrib", "eopayment");
         f.push_valid("vads_ctx_mode", cfg.vads_ctx_mode.as_str());
-        f.push_valid("vads_currency", &text::padded(u64::from(currency), 3));
+        f.push_valid("vads_currency", part(amount_end..currency_end));
         f.push_valid("vads_cust_country", "FR");
         f.push_valid("vads_language", "fr");
         f.push_valid("vads_page_action", "PAYMENT");
@@ -159,8 +176,8 @@ impl SystemPay {
         f.push_valid("vads_payment_config", cfg.vads_payment_config.as_str());
         f.push_valid("vads_return_mode", "GET");
         f.push_config("vads_site_id", &cfg.vads_site_id);
-        f.push_valid("vads_trans_date", &time::compact_utc(cx.now));
-        f.push_valid("vads_trans_id", &transaction_id(cx));
+        f.push_valid("vads_trans_date", part(currency_end..date_end));
+        f.push_valid("vads_trans_id", part(date_end..computed.len()));
         f.push_valid("vads_validation_mode", if manual { "1" } else { "" });
         f.push_valid("vads_version", "V2");
         match &req.return_url {
