@@ -17,6 +17,17 @@ pub(crate) struct Fields {
     form: FormFields,
     /// Bit `i`: field `i` holds a value valid by construction.
     trusted: u64,
+    /// A filter of the names present: bit [`name_bit`] of each. A name whose bit is clear is
+    /// absent, so that [`Fields::set`] appends it without looking for it (most optional
+    /// fields are absent).
+    names: u64,
+}
+
+/// A name's bit in [`Fields::names`], from its length and last byte (a few instructions per
+/// field pushed: names sharing a prefix, such as `vads_`, differ there).
+fn name_bit(name: &str) -> u64 {
+    let last = name.as_bytes().last().copied().unwrap_or(0);
+    1 << ((usize::from(last) * 5 + name.len()) % 64)
 }
 
 impl Fields {
@@ -25,12 +36,14 @@ impl Fields {
         Fields {
             form: FormFields::with_capacity(n, n * 40),
             trusted: 0,
+            names: 0,
         }
     }
 
     /// Appends a field (even if the name is already present).
     pub(crate) fn push(&mut self, name: &str, value: impl AsRef<str>) {
         self.form.push(name, value.as_ref());
+        self.names |= name_bit(name);
     }
 
     /// Appends a field whose value is valid by construction: [`Fields::needs_check`] skips
@@ -38,6 +51,7 @@ impl Fields {
     pub(crate) fn push_valid(&mut self, name: &str, value: &str) {
         let index = self.form.len();
         self.form.push(name, value);
+        self.names |= name_bit(name);
         if index < TRUSTED_MAX {
             self.trusted |= 1 << index;
         }
@@ -46,7 +60,14 @@ impl Fields {
     /// Replaces the value of `name` where it stands, or appends it; either way the value is
     /// one to check.
     pub(crate) fn set(&mut self, name: &str, value: impl AsRef<str>) {
-        let index = self.form.set(name, value.as_ref());
+        let bit = name_bit(name);
+        let index = if self.names & bit == 0 {
+            self.form.push(name, value.as_ref());
+            self.form.len() - 1
+        } else {
+            self.form.set(name, value.as_ref())
+        };
+        self.names |= bit;
         if index < TRUSTED_MAX {
             self.trusted &= !(1 << index);
         }
@@ -101,6 +122,23 @@ mod tests {
         assert!(f.needs_check(TRUSTED_MAX + 1));
         let form = f.into_form();
         assert_eq!(form.iter().collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn set_finds_every_present_name() {
+        let mut f = Fields::with_capacity(80);
+        let names: Vec<String> = (0..60).map(|i| format!("vads_field_{i}")).collect();
+        for n in &names {
+            f.push(n, "old");
+        }
+        for n in &names {
+            f.set(n, "new");
+        }
+        assert_eq!(f.iter().count(), names.len());
+        assert!(f.iter().all(|(_, v)| v == "new"));
+        f.set("vads_other", "x");
+        assert_eq!(f.iter().count(), names.len() + 1);
+        assert_eq!(f.get("vads_other"), Some("x"));
     }
 
     #[test]
