@@ -1,7 +1,8 @@
 //! Reading Ogone returns (browser redirects to the ACCEPT/... URLs, and post-sale requests).
 
 use polypay_core::{
-    Amount, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent,
+    Amount, Currency, Error, Incoming, NameSet, PaymentResponse, PaymentStatus, Result,
+    ReturnContent,
 };
 
 use super::Ogone;
@@ -29,6 +30,11 @@ pub(crate) fn status_code(code: &str) -> (PaymentStatus, &'static str) {
     }
 }
 
+/// The fields a return is read by (names as read: upper case), looked up together.
+const FIELDS: NameSet<8> = NameSet::new([
+    "ORDERID", "PAYID", "STATUS", "NCERROR", "SHASIGN", "COMPLUS", "AMOUNT", "CURRENCY",
+]);
+
 impl Ogone {
     /// Parses and verifies a return.
     pub(crate) fn parse_response(&self, incoming: &Incoming) -> Result<PaymentResponse> {
@@ -38,16 +44,25 @@ impl Ogone {
         };
         let received = Received::parse_with(incoming, decoding, Names::UpperCase)?;
         // Names are case-insensitive: read (and kept in `bank_data`) in upper case.
-        let get = |name: &str| received.get(name);
+        let [
+            order,
+            payid,
+            status,
+            ncerror,
+            shasign,
+            complus,
+            amount,
+            currency,
+        ] = received.get_all(&FIELDS);
         let (Some(order), Some(payid), Some(status), Some(ncerror)) =
-            (get("ORDERID"), get("PAYID"), get("STATUS"), get("NCERROR"))
+            (order, payid, status, ncerror)
         else {
             return Err(Error::malformed(
                 "the Ogone return lacks ORDERID, PAYID, STATUS or NCERROR",
             ));
         };
         // D13: SHA-OUT is always checked, whether or not SHA-IN is configured.
-        let verified = get("SHASIGN").is_some_and(|sig| {
+        let verified = shasign.is_some_and(|sig| {
             signature::verify_out(
                 self.config.hash_algorithm,
                 self.config.sha_out.expose(),
@@ -58,14 +73,14 @@ impl Ogone {
         let (claimed, text) = status_code(status);
         let mut resp = PaymentResponse::with_verification(claimed, verified);
         resp.order_id = Some(
-            get("COMPLUS")
+            complus
                 .filter(|c| !c.is_empty())
                 .unwrap_or(order)
                 .to_owned(),
         );
         resp.transaction_id = Some(payid.to_owned()).filter(|p| !p.is_empty());
         // AMOUNT is in major units (7.5), CURRENCY a code in any case.
-        resp.amount = match (get("AMOUNT"), get("CURRENCY")) {
+        resp.amount = match (amount, currency) {
             (Some(a), Some(c)) => Currency::new(c)
                 .ok()
                 .and_then(|c| Amount::parse_in(a, c).ok()),
@@ -90,11 +105,9 @@ impl Ogone {
     /// Whether a return looks like an Ogone one, and its id.
     pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
         let r = Received::parse_with(incoming, Decoding::Latin1, Names::UpperCase).ok()?;
-        let get = |name: &str| r.get(name);
-        ["ORDERID", "PAYID", "STATUS", "NCERROR"]
-            .iter()
-            .all(|n| get(n).is_some())
-            .then(|| get("COMPLUS").or(get("ORDERID")).map(str::to_owned))?
+        let [order, payid, status, ncerror, _, complus, _, _] = r.get_all(&FIELDS);
+        (order.is_some() && payid.is_some() && status.is_some() && ncerror.is_some())
+            .then(|| complus.or(order).map(str::to_owned))?
     }
 }
 
