@@ -160,22 +160,31 @@ impl Amount {
     /// The amount counted in units of 10^-`exponent`, for a protocol whose unit is not the
     /// currency's minor unit. Fails, instead of rounding, when digits would be lost.
     pub fn to_units_with_exponent(&self, exponent: u8) -> Result<u64, AmountError> {
-        let scaled = self
-            .value
-            .checked_mul(Decimal::from(10u64.pow(u32::from(exponent.min(19)))))
-            .ok_or_else(|| AmountError::Overflow {
-                text: self.to_string(),
-            })?;
-        if !scaled.fract().is_zero() {
-            return Err(AmountError::TooPrecise {
-                text: self.value.to_string(),
-                currency: self.currency.code().to_owned(),
-                allowed: exponent,
-            });
-        }
-        u64::try_from(scaled.trunc()).map_err(|_| AmountError::Overflow {
+        // On the decimal's integer mantissa and scale (value = mantissa · 10^-scale): a
+        // multiplication or an exact division by a power of ten, no decimal arithmetic.
+        let exponent = u32::from(exponent.min(19));
+        let (mantissa, scale) = (self.value.mantissa(), self.value.scale());
+        let overflow = || AmountError::Overflow {
             text: self.to_string(),
-        })
+        };
+        let units = if exponent >= scale {
+            10i128
+                .checked_pow(exponent - scale)
+                .and_then(|p| mantissa.checked_mul(p))
+                .ok_or_else(overflow)?
+        } else {
+            // The scale is at most 28: the power fits.
+            let p = 10i128.checked_pow(scale - exponent).ok_or_else(overflow)?;
+            if mantissa % p != 0 {
+                return Err(AmountError::TooPrecise {
+                    text: self.value.to_string(),
+                    currency: self.currency.code().to_owned(),
+                    allowed: exponent as u8,
+                });
+            }
+            mantissa / p
+        };
+        u64::try_from(units).map_err(|_| overflow())
     }
 
     /// The value with exactly the currency's number of fraction digits (`10.50`), no currency.

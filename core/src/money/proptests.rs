@@ -64,3 +64,24 @@ proptest! {
         let _ = Amount::parse_in(&s, Currency::EUR);
     }
 }
+
+proptest! {
+    /// Units in any exponent, computed on the mantissa, are what decimal arithmetic gives:
+    /// the same units, or the same kind of error.
+    #[test]
+    fn units_as_decimal_arithmetic(a in amount(), exponent in 0u8..=22) {
+        let reference = {
+            let scaled = a.value().checked_mul(Decimal::from(10u64.pow(u32::from(exponent.min(19)))));
+            match scaled {
+                None => Err("overflow"),
+                Some(s) if !s.fract().is_zero() => Err("too precise"),
+                Some(s) => u64::try_from(s.trunc()).map_err(|_| "overflow"),
+            }
+        };
+        let ours = a.to_units_with_exponent(exponent).map_err(|e| match e {
+            crate::AmountError::TooPrecise { .. } => "too precise",
+            _ => "overflow",
+        });
+        prop_assert_eq!(ours, reference);
+    }
+}
