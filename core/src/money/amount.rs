@@ -131,9 +131,17 @@ impl Amount {
 
     /// Builds an amount from integer minor units (`1050` cents → `10.50 EUR`).
     pub fn from_minor_units(units: u64, currency: Currency) -> Result<Amount, AmountError> {
-        let value =
-            Decimal::from_i128_with_scale(i128::from(units), u32::from(currency.exponent()));
-        Amount::new(value, currency)
+        let exponent = u32::from(currency.exponent());
+        let value = Decimal::from_i128_with_scale(i128::from(units), exponent);
+        // Never negative and already at the currency's scale (what `Amount::new` would make
+        // of it): only the size is left to check, in integers.
+        let integer_part = 10u64.checked_pow(exponent).map_or(0, |p| units / p);
+        if integer_part > MAX_INTEGER_PART {
+            return Err(AmountError::Overflow {
+                text: value.to_string(),
+            });
+        }
+        Ok(Amount { value, currency })
     }
 
     /// The exact value.

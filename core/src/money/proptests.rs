@@ -85,3 +85,23 @@ proptest! {
         prop_assert_eq!(ours, reference);
     }
 }
+
+proptest! {
+    /// Built from minor units directly, an amount is what `Amount::new` makes of the same
+    /// decimal: the same value, scale and currency, or an error for both.
+    #[test]
+    fn minor_units_as_new(
+        c in currency(),
+        units in prop_oneof![0u64..1_000_000_000_000, proptest::num::u64::ANY],
+    ) {
+        let direct = Amount::from_minor_units(units, c);
+        let value = Decimal::from_i128_with_scale(i128::from(units), u32::from(c.exponent()));
+        let checked = Amount::new(value, c);
+        prop_assert_eq!(direct.is_ok(), checked.is_ok());
+        if let (Ok(d), Ok(n)) = (direct, checked) {
+            prop_assert_eq!(d, n);
+            prop_assert_eq!(d.value().scale(), n.value().scale());
+            prop_assert_eq!(d.to_string(), n.to_string());
+        }
+    }
+}
