@@ -32,69 +32,71 @@
 //! The targets: within 5× of the bare signature primitive over the same bytes, and
 //! 100× eopayment's throughput. Measured with `POLYPAY_BENCH_RATIOS=1 cargo bench -p
 //! polypay-bankform`, which runs each operation and its primitive in 201 interleaved rounds of
-//! 64 calls and prints the ratio of their fastest batches (the machine is a shared 2-core VM:
-//! load slows an operation that touches memory more than a hash, so ratios are taken within
-//! one run, from the least disturbed batches). Eight runs alternated with eight of the previous
-//! version's binary (2026-12-02, 09:42 UTC, load average about 1.1), the median ratio and the
-//! median times per call:
+//! 64 calls and prints the ratio of their fastest batches (the machine is a 2-core VM: load
+//! slows an operation that touches memory more than a hash, so ratios are taken within one
+//! run, from the least disturbed batches). Six runs of the final build of the fourth session
+//! (2026-12-02, 12:11 UTC, quiet machine), median ratio, range, and median times per call:
 //!
-//! | operation | primitive over the same bytes | ratio, median of 8 runs (range) | previous version | per call |
+//! | operation | primitive over the same bytes | ratio, median of 6 runs (range) | start of the session (one run) | per call |
 //! |---|---|---|---|---|
-//! | systempayv2 request | SHA-1 | **4.57×** (4.56–6.61×) | 4.65× | 1.38 µs / 0.30 µs |
-//! | systempayv2 response | SHA-1 | **4.66×** (4.63–6.78×) | 5.00× | 1.61 µs / 0.35 µs |
-//! | sips2 request | SHA-256 | **2.15×** (2.12–2.70×) | 2.01× | 1.07 µs / 0.49 µs |
-//! | sips2 response | SHA-256 | **4.59×** (4.56–6.08×) | 4.54× | 3.16 µs / 0.69 µs |
-//! | paybox request | HMAC-SHA-512 | **1.16×** (1.14–1.22×) | 1.15× | 2.83 µs / 2.46 µs |
-//! | paybox response | RSA-SHA1 verify (`ring`) | **1.29×** (1.29–1.42×) | 1.28× | 9.86 µs / 7.64 µs |
-//! | ogone request | SHA-1 (latin-1) | **3.74×** (3.70–4.69×) | 3.63× | 1.84 µs / 0.48 µs |
-//! | ogone response | two SHA-1 (latin-1, UTF-8) | **5.45×** (5.39–7.00×) | 6.62× | 2.70 µs / 0.49 µs |
+//! | systempayv2 request | SHA-1 | **4.55×** (4.50–4.73×) | 4.59× | 0.91 µs / 0.20 µs |
+//! | systempayv2 response | SHA-1 | **4.38×** (4.33–4.53×) | 4.84× | 1.04 µs / 0.24 µs |
+//! | sips2 request | SHA-256 | **1.97×** (1.93–2.04×) | 2.00× | 0.66 µs / 0.34 µs |
+//! | sips2 response | SHA-256 | **3.69×** (3.65–3.91×) | 4.58× | 1.75 µs / 0.47 µs |
+//! | paybox request | HMAC-SHA-512 | **1.12×** (1.12–1.14×) | 1.15× | 1.86 µs / 1.65 µs |
+//! | paybox response | RSA-SHA1 verify (`ring`) | **1.26×** (1.26–1.27×) | 1.27× | 6.83 µs / 5.42 µs |
+//! | ogone request | SHA-1 (latin-1) | **3.21×** (3.15–3.25×) | 3.64× | 1.00 µs / 0.31 µs |
+//! | ogone response | two SHA-1 (latin-1, UTF-8) | **4.55×** (4.52–4.69×) | 5.12× | 1.52 µs / 0.33 µs |
 //!
-//! Every request and every return but Ogone's is within 5× (SystemPay's return with little
-//! margin); Ogone's return is past it, 9 % in this table and 5.28× and 5.37× (medians of six
-//! and eight alternated runs, 09:46 and 09:52 UTC) after two more changes (the signed-name
-//! index comparing integers, latin-1 runs found from a word's high bits): its names are upper-cased, its latin-1 values
-//! percent-decoded, and it is hashed twice, over latin-1 and UTF-8 bytes, as eopayment accepts
-//! both. The upper ends of the ranges come from runs disturbed throughout; ratios of the same
-//! code move by up to 10 % from one build to the next through code placement alone (equal
-//! instruction counts), which is the size of the differences in the requests above. TIPI (no
-//! signature): about 1 µs per request, 0.5 µs per return.
+//! Every operation is within 5× in every run. Builds of the same code differ by up to 5–10 %
+//! through code placement alone, the primitive's included (SystemPay's SHA-1 measured 0.19 µs
+//! in one build and 0.20 µs in the next, with the operation unchanged): the SystemPay request
+//! measured 4.31–4.44× in the build before this one. TIPI (no signature): about 0.6 µs per
+//! request, 0.25 µs per return.
 //!
 //! Instruction counts do not depend on the load (`valgrind --tool=lackey` on the `profile`
-//! example, 2000 calls less the start-up, on `testdata/compare_cases.json`), first session of
-//! 2026-12-02 → second → now: SystemPay request 36.6k → 23.7k → 23.7k, return 28.9k → 24.8k
-//! → 24.1k; Ogone request 29.7k → 25.1k → 23.5k, return 52.4k → 48.3k → 39.8k; Paybox request
-//! 51.8k → 42.9k → 42.8k; Sips return 65.9k → 66.5k; TIPI return 6.5k → 6.0k.
+//! example, 2000 calls less the start-up, on `testdata/compare_cases.json`), start of the
+//! fourth session → end: SystemPay request 23.7k → 22.0k, return 24.1k → 22.8k; Sips request
+//! 23.9k → 23.5k, return 66.5k → 60.4k; Paybox request 42.8k → 42.7k; Ogone request
+//! 23.5k → 22.7k, return 39.8k → 35.2k; TIPI request 12.5k → 11.8k, return 6.0k → 5.5k.
 //!
 //! Side by side with eopayment 3.15 on the same inputs, fastest batches on both sides
-//! (`python testdata/compare_eopayment.py 2` from the repository root, 2026-12-02 09:38 UTC,
-//! load about 1): polypay does 40× eopayment's throughput on SystemPay requests and 30× on its
-//! returns, 17× and 15× for Sips, 10× and 28× for Paybox, 20× and 14× for Ogone, 17× and 14×
-//! for TIPI. The issue's
-//! 100× is out of reach on every operation: eopayment takes 6.6 to 55 µs per call (0.5 ms for
-//! the Paybox return), so 100× means 0.07 to 0.55 µs (5 µs), which is less than the primitive
-//! itself for Sips (SHA-256 0.54 µs against 0.12 µs for a request), Paybox (HMAC-SHA-512
-//! 3.1 µs against 0.26 µs; one RSA verification 7.9 µs against 5 µs, and a rejected return is
-//! checked twice, over the raw text then over eopayment's re-encoding) and Ogone (SHA-1
-//! 0.54 µs against 0.27 µs), barely above it for SystemPay (0.55 µs and 0.44 µs against a
-//! 0.30–0.36 µs SHA-1, before the form or the return is even read), and, for TIPI (no
-//! signature), 0.16 µs and 0.07 µs, less than building the owned URL or `bank_data` a caller
-//! receives.
+//! (`python testdata/compare_eopayment.py 2` from the repository root, 2026-12-02 12:10 UTC):
+//! polypay does 39× eopayment's throughput on SystemPay requests and 29× on its returns, 18×
+//! and 18× for Sips, 10× and 27× for Paybox, 21× and 18× for Ogone, 19× and 18× for TIPI.
+//! The 100× cannot be met by any implementation of these protocols: eopayment takes
+//! 4.5 to 35 µs per call (326 µs for the Paybox return), so 100× means 0.045 to 0.35 µs
+//! (3.3 µs), and the signature primitive alone costs more than that for six of the ten
+//! operations: Sips (SHA-256, 0.34 µs against 0.085 µs for a request, 0.47 µs against
+//! 0.32 µs for a return), Paybox (HMAC-SHA-512 1.65 µs against 0.18 µs; one RSA verification
+//! 5.4 µs against 3.3 µs) and Ogone (SHA-1 0.31 µs against 0.18 µs; two SHA-1 0.33 µs against
+//! 0.26 µs). For SystemPay the SHA-1 alone takes 0.20 µs and 0.24 µs of the 0.35 µs and
+//! 0.29 µs; TIPI (no signature) would have 0.11 µs and 0.045 µs, less than building the owned
+//! URL or `bank_data` a caller receives.
 //!
 //! How: a form is built in place in a compact [`polypay_core::FormFields`] (one text buffer;
-//! values borrowed from the configuration and the request are copied once, nothing is copied
-//! again when the form is handed over); SystemPay checks only the values that are not valid by
-//! construction (constants, values it formats itself, configuration values checked when the
-//! backend was built) and sorts its fields by integer keys of their names' first bytes.
-//! Returns are read once, straight into the [`polypay_core::BankData`] the response carries:
-//! one copy of the raw return followed by whatever had to be decoded (or, for Ogone,
-//! upper-cased), each field a pair of ranges of it (one vectorized search for `&`, `%` and
-//! `+`; names fingerprinted by their first and last eight bytes once, for the duplicate check
-//! and every lookup); a received hex signature is decoded once and compared as words. HMAC keys are prepared when the backend is built; hex, numbers and
-//! dates are written directly (no format parsers); field specs and Ogone's signed-parameter
-//! lists are compile-time hash tables (hashed by word loads, slots found by a mask);
-//! latin-1 text is converted eight bytes at a time; Paybox's RSA
-//! verification uses `ring` (about 14× faster than the `rsa` crate, which still takes keys
-//! `ring` refuses).
+//! values borrowed from the configuration and the request are copied once, the values polypay
+//! computes are written into one buffer, nothing is copied again when the form is handed
+//! over); a field set for the first time is appended without looking for it (a filter of the
+//! names present); SystemPay checks only the values that are not valid by construction
+//! (constants, values it formats itself, configuration values checked when the backend was
+//! built) and sorts its fields by integer keys of their names' first bytes, putting the few
+//! out of order in place by binary search; amounts are converted on the decimal's integer
+//! mantissa. Returns are read once, straight into the [`polypay_core::BankData`] the response
+//! carries: one copy of the raw return followed by whatever had to be decoded (or, for Ogone,
+//! upper-cased), each field a pair of ranges of it (one vectorized search per piece for `&`,
+//! `%` and `+`, the rest of a piece skipped once it is known to need decoding); names are
+//! fingerprinted by their first and last eight bytes once ([`polypay_core::BankData::name_words`],
+//! two loads whatever the length), repeated names found through a table on the stack, and the
+//! fields a backend reads looked up together in one pass ([`polypay_core::NameSet`]); Sips'
+//! `Data` is itself read as ranges of one copy; a received hex signature is decoded once and
+//! compared as words. Ogone's SHA-OUT string is put together by the places of its names in
+//! the sorted list (a 64-bit mask, no sort), in one buffer with its latin-1 form, converted
+//! eight bytes at a time (a word holding one accented character converted in registers). HMAC
+//! keys are prepared when the backend is built; hex, numbers and dates are written directly
+//! (no format parsers); field specs and Ogone's signed-parameter lists are compile-time hash
+//! tables (hashed by word loads, slots found by a mask); Paybox's RSA verification uses `ring`
+//! (about 14× faster than the `rsa` crate, which still takes keys `ring` refuses).
 #![forbid(unsafe_code)]
 
 #[cfg(test)]
