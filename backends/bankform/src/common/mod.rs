@@ -6,6 +6,7 @@ pub(crate) mod config;
 pub(crate) mod fields;
 pub(crate) mod ids;
 pub(crate) mod money;
+pub(crate) mod read_fields;
 pub(crate) mod received;
 pub(crate) mod sign;
 pub(crate) mod text;

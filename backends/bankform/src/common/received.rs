@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use polypay_core::{BankData, Error, Incoming, NameSet, Result};
+use polypay_core::{BankData, Error, Incoming, Result};
 
 /// Longest query string or body a bank return may have. Real returns are a few kilobytes;
 /// anything far larger is refused before it is parsed.
@@ -150,9 +150,10 @@ impl<'a> Received<'a> {
         self.data.get_str(name)
     }
 
-    /// The values of the names of `set`, in its order (one pass over the fields).
-    pub(crate) fn get_all<const N: usize>(&self, set: &NameSet<N>) -> [Option<&str>; N] {
-        self.data.get_strs(set)
+    /// The fields, as the response's `bank_data` will hold them (for reading several at once,
+    /// see [`read_fields`](crate::common::read_fields::read_fields)).
+    pub(crate) fn data(&self) -> &BankData {
+        &self.data
     }
 
     /// The value of `name`, or a [`Error::Malformed`] naming it.

@@ -1,13 +1,13 @@
 //! Reading Ogone returns (browser redirects to the ACCEPT/... URLs, and post-sale requests).
 
 use polypay_core::{
-    Amount, Currency, Error, Incoming, NameSet, PaymentResponse, PaymentStatus, Result,
-    ReturnContent,
+    Amount, Currency, Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent,
 };
 
 use super::Ogone;
 use super::config::{Encoding, Environment};
 use super::signature;
+use crate::common::read_fields::read_fields;
 use crate::common::received::{Decoding, Names, Received};
 use crate::common::text;
 
@@ -30,10 +30,19 @@ pub(crate) fn status_code(code: &str) -> (PaymentStatus, &'static str) {
     }
 }
 
-/// The fields a return is read by (names as read: upper case), looked up together.
-const FIELDS: NameSet<8> = NameSet::new([
-    "ORDERID", "PAYID", "STATUS", "NCERROR", "SHASIGN", "COMPLUS", "AMOUNT", "CURRENCY",
-]);
+read_fields! {
+    /// The fields a return is read by (names as read: upper case), looked up together.
+    Fields {
+        order_id: "ORDERID",
+        pay_id: "PAYID",
+        status: "STATUS",
+        nc_error: "NCERROR",
+        sha_sign: "SHASIGN",
+        com_plus: "COMPLUS",
+        amount: "AMOUNT",
+        currency: "CURRENCY",
+    }
+}
 
 impl Ogone {
     /// Parses and verifies a return.
@@ -44,25 +53,19 @@ impl Ogone {
         };
         let received = Received::parse_with(incoming, decoding, Names::UpperCase)?;
         // Names are case-insensitive: read (and kept in `bank_data`) in upper case.
-        let [
-            order,
-            payid,
-            status,
-            ncerror,
-            shasign,
-            complus,
-            amount,
-            currency,
-        ] = received.get_all(&FIELDS);
-        let (Some(order), Some(payid), Some(status), Some(ncerror)) =
-            (order, payid, status, ncerror)
-        else {
+        let fields = Fields::of(received.data());
+        let (Some(order), Some(payid), Some(status), Some(ncerror)) = (
+            fields.order_id,
+            fields.pay_id,
+            fields.status,
+            fields.nc_error,
+        ) else {
             return Err(Error::malformed(
                 "the Ogone return lacks ORDERID, PAYID, STATUS or NCERROR",
             ));
         };
         // D13: SHA-OUT is always checked, whether or not SHA-IN is configured.
-        let verified = shasign.is_some_and(|sig| {
+        let verified = fields.sha_sign.is_some_and(|sig| {
             signature::verify_out(
                 self.config.hash_algorithm,
                 self.config.sha_out.expose(),
@@ -73,14 +76,15 @@ impl Ogone {
         let (claimed, text) = status_code(status);
         let mut resp = PaymentResponse::with_verification(claimed, verified);
         resp.order_id = Some(
-            complus
+            fields
+                .com_plus
                 .filter(|c| !c.is_empty())
                 .unwrap_or(order)
                 .to_owned(),
         );
         resp.transaction_id = Some(payid.to_owned()).filter(|p| !p.is_empty());
         // AMOUNT is in major units (7.5), CURRENCY a code in any case.
-        resp.amount = match (amount, currency) {
+        resp.amount = match (fields.amount, fields.currency) {
             (Some(a), Some(c)) => Currency::new(c)
                 .ok()
                 .and_then(|c| Amount::parse_in(a, c).ok()),
@@ -105,9 +109,9 @@ impl Ogone {
     /// Whether a return looks like an Ogone one, and its id.
     pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
         let r = Received::parse_with(incoming, Decoding::Latin1, Names::UpperCase).ok()?;
-        let [order, payid, status, ncerror, _, complus, _, _] = r.get_all(&FIELDS);
-        (order.is_some() && payid.is_some() && status.is_some() && ncerror.is_some())
-            .then(|| complus.or(order).map(str::to_owned))?
+        let f = Fields::of(r.data());
+        (f.order_id.is_some() && f.pay_id.is_some() && f.status.is_some() && f.nc_error.is_some())
+            .then(|| f.com_plus.or(f.order_id).map(str::to_owned))?
     }
 }
 

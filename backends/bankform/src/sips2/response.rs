@@ -3,14 +3,14 @@
 use std::ops::Range;
 
 use polypay_core::{
-    BankData, Error, Incoming, NameSet, PaymentResponse, PaymentStatus, Result, ReturnContent,
-    Timestamp,
+    BankData, Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent, Timestamp,
 };
 
 use super::Sips2;
 use super::config::{SIMULATION_MERCHANT_ID, SealAlgorithm};
 use super::seal;
 use crate::common::money;
+use crate::common::read_fields::read_fields;
 use crate::common::received::Received;
 use crate::common::text;
 use crate::common::time;
@@ -83,52 +83,17 @@ pub(crate) fn data_fields(data: &str) -> Result<BankData> {
         .ok_or_else(|| Error::malformed("the Sips Data could not be split"))
 }
 
-/// The fields of `Data` a return is read by, looked up together.
-struct Fields<'d> {
-    reference: Option<&'d str>,
-    response_code: Option<&'d str>,
-    capture_mode: Option<&'d str>,
-    authorisation_id: Option<&'d str>,
-    amount: Option<&'d str>,
-    currency_code: Option<&'d str>,
-    merchant_id: Option<&'d str>,
-    date_time: Option<&'d str>,
-}
-
-/// The names of [`Fields`], in its order.
-const FIELDS: NameSet<8> = NameSet::new([
-    "transactionReference",
-    "responseCode",
-    "captureMode",
-    "authorisationId",
-    "amount",
-    "currencyCode",
-    "merchantId",
-    "transactionDateTime",
-]);
-
-impl<'d> Fields<'d> {
-    fn of(data: &'d BankData) -> Fields<'d> {
-        let [
-            reference,
-            response_code,
-            capture_mode,
-            authorisation_id,
-            amount,
-            currency_code,
-            merchant_id,
-            date_time,
-        ] = data.get_strs(&FIELDS);
-        Fields {
-            reference,
-            response_code,
-            capture_mode,
-            authorisation_id,
-            amount,
-            currency_code,
-            merchant_id,
-            date_time,
-        }
+read_fields! {
+    /// The fields of `Data` a return is read by, looked up together.
+    Fields {
+        reference: "transactionReference",
+        response_code: "responseCode",
+        capture_mode: "captureMode",
+        authorisation_id: "authorisationId",
+        amount: "amount",
+        currency_code: "currencyCode",
+        merchant_id: "merchantId",
+        date_time: "transactionDateTime",
     }
 }
 

@@ -1,13 +1,12 @@
 //! Reading the return / notification (IPN): signature first, then the status.
 
 use jiff::tz::TimeZone;
-use polypay_core::{
-    Error, Incoming, NameSet, PaymentResponse, PaymentStatus, Result, ReturnContent,
-};
+use polypay_core::{Error, Incoming, PaymentResponse, PaymentStatus, Result, ReturnContent};
 
 use super::SystemPay;
 use super::signature;
 use crate::common::money;
+use crate::common::read_fields::read_fields;
 use crate::common::received::{Received, missing};
 use crate::common::text;
 use crate::common::time;
@@ -51,73 +50,22 @@ fn auth_code(value: &str) -> PaymentStatus {
     }
 }
 
-/// The fields a return is read by, looked up together (one pass over the return).
-pub(crate) struct Fields<'r> {
-    ctx_mode: Option<&'r str>,
-    signature: Option<&'r str>,
-    eopayment_trans_id: Option<&'r str>,
-    trans_date: Option<&'r str>,
-    trans_id: Option<&'r str>,
-    result: Option<&'r str>,
-    trans_status: Option<&'r str>,
-    auth_result: Option<&'r str>,
-    trans_uuid: Option<&'r str>,
-    auth_number: Option<&'r str>,
-    amount: Option<&'r str>,
-    currency: Option<&'r str>,
-    effective_creation_date: Option<&'r str>,
-}
-
-/// The names of [`Fields`], in its order.
-const FIELDS: NameSet<13> = NameSet::new([
-    "vads_ctx_mode",
-    "signature",
-    "vads_ext_info_eopayment_trans_id",
-    "vads_trans_date",
-    "vads_trans_id",
-    "vads_result",
-    "vads_trans_status",
-    "vads_auth_result",
-    "vads_trans_uuid",
-    "vads_auth_number",
-    "vads_amount",
-    "vads_currency",
-    "vads_effective_creation_date",
-]);
-
-impl<'r> Fields<'r> {
-    /// The fields of `r`.
-    pub(crate) fn of(r: &'r Received<'_>) -> Fields<'r> {
-        let [
-            ctx_mode,
-            signature,
-            eopayment_trans_id,
-            trans_date,
-            trans_id,
-            result,
-            trans_status,
-            auth_result,
-            trans_uuid,
-            auth_number,
-            amount,
-            currency,
-            effective_creation_date,
-        ] = r.get_all(&FIELDS);
-        Fields {
-            ctx_mode,
-            signature,
-            eopayment_trans_id,
-            trans_date,
-            trans_id,
-            result,
-            trans_status,
-            auth_result,
-            trans_uuid,
-            auth_number,
-            amount,
-            currency,
-            effective_creation_date,
-        }
+read_fields! {
+    /// The fields a return is read by, looked up together (one pass over the return).
+    Fields {
+        ctx_mode: "vads_ctx_mode",
+        signature: "signature",
+        eopayment_trans_id: "vads_ext_info_eopayment_trans_id",
+        trans_date: "vads_trans_date",
+        trans_id: "vads_trans_id",
+        result: "vads_result",
+        trans_status: "vads_trans_status",
+        auth_result: "vads_auth_result",
+        trans_uuid: "vads_trans_uuid",
+        auth_number: "vads_auth_number",
+        amount: "vads_amount",
+        currency: "vads_currency",
+        effective_creation_date: "vads_effective_creation_date",
     }
 }
 
@@ -158,7 +106,7 @@ impl SystemPay {
     /// Parses and verifies a return.
     pub(crate) fn parse_response(&self, incoming: &Incoming) -> Result<PaymentResponse> {
         let received = Received::parse(incoming)?;
-        let r = Fields::of(&received);
+        let r = Fields::of(received.data());
         let ctx = (r.ctx_mode).ok_or_else(|| missing("vads_ctx_mode", self.flavor.kind()))?;
         let id = reference(&r).ok_or_else(|| {
             Error::malformed("the SystemPay return has neither vads_ext_info_eopayment_trans_id nor vads_trans_date and vads_trans_id")
@@ -192,7 +140,7 @@ impl SystemPay {
     /// Whether a return looks like one of this backend's, and its id.
     pub(crate) fn guess_id(incoming: &Incoming) -> Option<String> {
         let received = Received::parse(incoming).ok()?;
-        let r = Fields::of(&received);
+        let r = Fields::of(received.data());
         (r.signature.is_some() && r.ctx_mode.is_some() && r.auth_result.is_some())
             .then(|| reference(&r))
             .flatten()
@@ -210,7 +158,7 @@ mod tests {
 
     #[test]
     fn status_mapping() {
-        let s = |q: &str| status(&Fields::of(&parsed(q))).0;
+        let s = |q: &str| status(&Fields::of(parsed(q).data())).0;
         use PaymentStatus::*;
         assert_eq!(s("vads_result=00"), Paid);
         assert_eq!(s("vads_result=05"), Denied);
@@ -244,7 +192,7 @@ mod tests {
 
     #[test]
     fn references() {
-        let refer = |q: &str| reference(&Fields::of(&parsed(q)));
+        let refer = |q: &str| reference(&Fields::of(parsed(q).data()));
         assert_eq!(
             refer("vads_trans_date=20200101000000&vads_trans_id=ABC123").as_deref(),
             Some("20200101000000_ABC123")
