@@ -208,6 +208,14 @@ impl BankData {
         self.text.get(start..end).unwrap_or_default()
     }
 
+    /// The text of a value (`None` for a value that is not a string).
+    fn text_of<'a>(&'a self, slot: &'a Slot) -> Option<&'a str> {
+        match slot {
+            Slot::Text(start, end) => Some(self.slice((*start, *end))),
+            Slot::Json(v) => v.as_str(),
+        }
+    }
+
     fn value_of<'a>(&'a self, slot: &'a Slot) -> ValueRef<'a> {
         match slot {
             Slot::Text(start, end) => ValueRef::Text(self.slice((*start, *end))),

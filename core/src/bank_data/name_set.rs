@@ -1,6 +1,6 @@
 //! Looking up several names of a [`BankData`] in one pass.
 
-use super::{BankData, Slot};
+use super::BankData;
 
 /// Names read together from a [`BankData`] by [`BankData::get_strs`], with what a lookup
 /// needs of them (fingerprints, and a filter of 64 bits) computed once: at compile time when
@@ -96,10 +96,7 @@ impl BankData {
                 continue;
             }
             let name = self.slice(entry.name);
-            let value = match &entry.value {
-                Slot::Text(start, end) => Some(self.slice((*start, *end))),
-                Slot::Json(v) => v.as_str(),
-            };
+            let value = self.text_of(&entry.value);
             // Every place that wants it (a set may name a field twice).
             while hits != 0 {
                 let i = hits.trailing_zeros() as usize;

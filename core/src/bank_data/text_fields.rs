@@ -2,7 +2,7 @@
 
 use std::slice;
 
-use super::{BankData, Entry, Slot};
+use super::{BankData, Entry};
 
 /// The fields of a [`BankData`] in order, each name with its value's text (`None` for a value
 /// that is not a string): see [`BankData::text_fields`].
@@ -48,13 +48,9 @@ impl<'a> Iterator for TextFields<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.inner {
-            Inner::Compact(data, entries) => entries.next().map(|e| {
-                let value = match &e.value {
-                    Slot::Text(start, end) => Some(data.slice((*start, *end))),
-                    Slot::Json(v) => v.as_str(),
-                };
-                (data.slice(e.name), value)
-            }),
+            Inner::Compact(data, entries) => entries
+                .next()
+                .map(|e| (data.slice(e.name), data.text_of(&e.value))),
             Inner::Map(map) => map.next().map(|(k, v)| (k.as_str(), v.as_str())),
         }
     }
