@@ -2,9 +2,10 @@
 //! command, a refusing loopback bank and the HTTP policy (also used by `hygiene_bitcoin` and
 //! `hygiene_extra`, through `hygiene`).
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use polypay::prelude::*;
 use serde_json::{Map, Value};
@@ -46,16 +47,62 @@ impl Capture {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 
-    /// Sets a TRACE subscriber writing here as this thread's default (the tests run on a
+    /// Sends this thread's TRACE events here until the guard is dropped (the tests run on a
     /// current-thread runtime, so every task of the test, simulators included, logs here).
-    pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
+    pub(crate) fn install(&self) -> CaptureGuard {
+        init_tracing();
+        CAPTURE.with(|c| *c.borrow_mut() = Some(self.clone()));
+        CaptureGuard(())
+    }
+}
+
+thread_local! {
+    static CAPTURE: RefCell<Option<Capture>> = const { RefCell::new(None) };
+}
+
+/// Stops this thread's capture when dropped.
+pub(crate) struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURE.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+/// Installs, once, a process-wide TRACE subscriber writing to the calling thread's
+/// [`Capture`] if it has one, and nowhere otherwise.
+///
+/// Why global: tracing caches per call site, for the whole process, whether anyone listens.
+/// A subscriber set for the test's thread only (`set_default`) raced with the other test
+/// threads of this binary registering the same call sites with no subscriber: a site cached
+/// as disabled was silent for the capturing thread too, and a capture came back empty (seen
+/// once in CI, for `chainside_keeps_its_secret`). Setting a global subscriber re-evaluates
+/// every call site already registered, and every later one finds it listening.
+fn init_tracing() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
-            .with_writer(move || writer.clone())
+            .with_writer(|| ThreadWriter(CAPTURE.with(|c| c.borrow().clone())))
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in the integration tests");
+    });
+}
+
+/// Where a trace line goes: the writing thread's capture, if any.
+struct ThreadWriter(Option<Capture>);
+
+impl Write for ThreadWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(capture) = &mut self.0 {
+            capture.write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
