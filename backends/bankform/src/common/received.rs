@@ -5,6 +5,8 @@ use std::ops::Range;
 
 use polypay_core::{BankData, Error, Incoming, Result};
 
+use super::sign::hex_value;
+
 /// Longest query string or body a bank return may have. Real returns are a few kilobytes;
 /// anything far larger is refused before it is parsed.
 pub(crate) const MAX_INPUT: usize = 64 * 1024;
@@ -265,16 +267,6 @@ fn raw_text(incoming: &Incoming) -> Result<&str> {
     Ok(text.trim_start_matches('?').trim_end_matches(['\r', '\n']))
 }
 
-/// The value of an ASCII hex digit.
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// The first name given twice in `raw` (in order of its second occurrence), found the slow
 /// way: only a refused return needs it, to say which name.
 fn repeated_name(raw: &str, decoding: Decoding, names: Names) -> String {
@@ -377,7 +369,7 @@ fn decode_percent(raw: &[u8], out: &mut Vec<u8>) {
 fn decode_one(first: u8, rest: &[u8]) -> (u8, &[u8]) {
     match (first, rest) {
         (b'+', _) => (b' ', rest),
-        (b'%', [high, low, tail @ ..]) => match (hex_digit(*high), hex_digit(*low)) {
+        (b'%', [high, low, tail @ ..]) => match (hex_value(*high), hex_value(*low)) {
             (Some(high), Some(low)) => (high << 4 | low, tail),
             _ => (b'%', rest),
         },

@@ -180,7 +180,7 @@ impl HexDigest {
 }
 
 /// The value of an ASCII hex digit, in either case.
-fn hex_value(digit: u8) -> Option<u8> {
+pub(crate) fn hex_value(digit: u8) -> Option<u8> {
     match digit {
         b'0'..=b'9' => Some(digit - b'0'),
         b'a'..=b'f' => Some(digit - b'a' + 10),
